@@ -14,6 +14,8 @@ from teachers.random import RandomTeacher  # noqa: E402  (registers "random")
 from teachers.registry import available, get_class, make, register
 
 __all__ = [
+    "ADRTeacher",
+    "RIACTeacher",
     "RandomTeacher",
     "Teacher",
     "available",
@@ -22,3 +24,5 @@ __all__ = [
     "make",
     "register",
 ]
+from teachers.adr import ADRTeacher  # noqa: E402  (registers "adr")
+from teachers.riac import RIACTeacher  # noqa: E402  (registers "riac")

@@ -1,0 +1,170 @@
+"""Benchmark teachers on simulated students: teachers × students × seeds, no RL.
+
+Writes to ``--out`` (default ``benchmarks/results/teachers/``):
+
+- ``results.json``: every run's learning curve (% mastered vs episodes) and teacher time;
+- ``results.md``: % mastered at a few checkpoints, mean ± std over seeds, the ratio to Random
+  at the end, and each teacher's own time per episode (``sample`` + ``update`` only);
+- ``curves.png``: learning curves, mean ± std, one panel per student.
+
+Example (the README's table)::
+
+    python scripts/benchmark_teachers.py --teachers random riac adr --students grid \\
+        --seeds 0 1 2 3 4 --episodes 20000
+
+Teachers are built with ``teachers.make`` by name, so any registered teacher works. Teacher
+parameters come from ``--params NAME='{"key": value}'`` on top of :data:`DEFAULT_PARAMS`; a
+teacher with an ``initial_task`` parameter (ADR) is given the student's ``easy_task`` unless
+one is passed (expert knowledge ADR requires: it grows from a feasible point).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import teachers
+from teachers.simulated import STUDENTS, simulate
+
+#: Parameters the benchmark passes unless ``--params`` overrides them. ADR's thresholds are
+#: required and in score units: the grid students score their competence in [0, 1] (+ noise),
+#: so a bound widens once its tasks average ≥ 0.5 and shrinks when they average ≤ 0.1.
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1}}
+
+
+def run_one(job: tuple[str, dict[str, Any], str, int, int, int]) -> dict[str, Any]:
+    """One (teacher, student, seed) run; returns its curve and timings."""
+    teacher_name, params, student_name, seed, episodes, eval_every = job
+    student = STUDENTS[student_name](seed=seed)
+    params = dict(params)
+    if "initial_task" in teachers.get_class(teacher_name)._param_names() and "initial_task" not in params:
+        easy = getattr(student, "easy_task", None)
+        if easy is not None:
+            params["initial_task"] = np.asarray(easy).tolist()
+    teacher = teachers.make(teacher_name, student.task_space, seed=seed, **params)
+    start = time.perf_counter()
+    result = simulate(teacher, student, episodes, eval_every)
+    result.update(
+        teacher=teacher_name,
+        student=student_name,
+        seed=seed,
+        params=params,
+        wall_seconds=time.perf_counter() - start,
+        teacher_us_per_episode=1e6 * result["teacher_seconds"] / max(episodes, 1),
+    )
+    return result
+
+
+def _stats(runs: list[dict[str, Any]], index: int) -> tuple[float, float]:
+    values = np.array([r["mastered_pct"][index] for r in runs])
+    return float(values.mean()), float(values.std())
+
+
+def markdown_table(results: list[dict[str, Any]], n_checkpoints: int = 4) -> str:
+    """% mastered (mean ± std over seeds) at ``n_checkpoints`` evenly spaced points."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in results:
+        groups.setdefault((r["student"], r["teacher"]), []).append(r)
+    episodes = results[0]["episodes"]
+    idx = sorted({int(round(k * (len(episodes) - 1) / n_checkpoints)) for k in range(1, n_checkpoints + 1)})
+    head = ["student", "teacher", "seeds"] + [f"{episodes[i]} ep." for i in idx] + ["× Random (end)", "teacher µs/episode"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for (student, teacher), runs in sorted(groups.items()):
+        cells = [student, teacher, str(len(runs))]
+        cells += ["{:.1f} ± {:.1f}".format(*_stats(runs, i)) for i in idx]
+        random_runs = groups.get((student, "random"))
+        if random_runs:
+            base = _stats(random_runs, -1)[0]
+            cells.append(f"{_stats(runs, -1)[0] / base:.1f}" if base > 0 else "inf")
+        else:
+            cells.append("n/a")
+        us = np.array([r["teacher_us_per_episode"] for r in runs])
+        cells.append(f"{us.mean():.1f} ± {us.std():.1f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def plot_curves(results: list[dict[str, Any]], path: Path) -> None:
+    """Learning curves (mean ± std over seeds), one panel per student."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    students = sorted({r["student"] for r in results})
+    fig, axes = plt.subplots(1, len(students), figsize=(5 * len(students), 4), squeeze=False)
+    for ax, student in zip(axes[0], students, strict=True):
+        for teacher in sorted({r["teacher"] for r in results if r["student"] == student}):
+            runs = [r for r in results if r["student"] == student and r["teacher"] == teacher]
+            x = np.array(runs[0]["episodes"])
+            y = np.array([r["mastered_pct"] for r in runs])
+            mean, std = y.mean(axis=0), y.std(axis=0)
+            ax.plot(x, mean, label=teacher)
+            ax.fill_between(x, mean - std, mean + std, alpha=0.2)
+        ax.set_title(student)
+        ax.set_xlabel("episodes")
+        ax.set_ylabel("% mastered")
+        ax.set_ylim(0, 100)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def _parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
+    params = {k: dict(v) for k, v in DEFAULT_PARAMS.items()}
+    for item in items:
+        name, sep, text = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--params expects NAME=JSON, got {item!r}")
+        value = json.loads(text)
+        if not isinstance(value, dict):
+            raise SystemExit(f"--params {name}: expected a JSON object, got {text!r}")
+        params.setdefault(name, {}).update(value)
+    return params
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--teachers", nargs="+", default=["random", "riac", "adr"])
+    parser.add_argument("--students", nargs="+", default=["grid"], choices=sorted(STUDENTS))
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
+    parser.add_argument("--episodes", type=int, default=20000)
+    parser.add_argument("--eval-every", type=int, default=1000)
+    parser.add_argument("--params", nargs="*", default=[], metavar="NAME=JSON", help="teacher parameters")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("benchmarks/results/teachers"))
+    args = parser.parse_args(argv)
+    params = _parse_params(args.params)
+    for name in args.teachers:
+        teachers.get_class(name)  # fail fast on unknown names
+    jobs = [
+        (t, params.get(t, {}), s, seed, args.episodes, args.eval_every)
+        for s in args.students
+        for t in args.teachers
+        for seed in args.seeds
+    ]
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    if args.workers > 1:
+        with ProcessPoolExecutor(max_workers=args.workers) as pool:
+            results = list(pool.map(run_one, jobs))
+    else:
+        results = [run_one(job) for job in jobs]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps({"args": {**vars(args), "out": str(args.out)}, "runs": results}, indent=1))
+    table = markdown_table(results)
+    (args.out / "results.md").write_text(table)
+    plot_curves(results, args.out / "curves.png")
+    print(table)
+    print(f"wrote {args.out}/results.json, results.md, curves.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,327 @@
+"""RIAC: Robust Intelligent Adaptive Curiosity (Baranes & Oudeyer 2009), as in teachDeepRL.
+
+The task space is split recursively into regions (a binary tree over the unit cube). Every
+region keeps the last ``max_region_size + 1`` (task, score) pairs that fell inside it, and its
+absolute learning progress (ALP): the absolute difference between the mean of the older half
+and the mean of the newer half of its last ``alp_window`` scores. When a leaf overflows, random
+axis-aligned cuts are tried and the one that best separates a high-progress from a
+low-progress child becomes a split; tasks are then sampled where progress is.
+
+Differences from the reference implementations (teachDeepRL / TeachMyAgent), on purpose:
+
+- **Split score weighted by the children's sizes.** The reference multiplies ``|ΔALP|`` by
+  ``len()`` of each child's 2-element (scores, tasks) list, a constant 4, so sizes never
+  matter and a tiny child whose ALP is pure noise easily wins. Here the score is
+  ``|ALP_left − ALP_right| · sqrt(n_left · n_right) / n``: a child's ALP estimate has noise
+  of order ``1 / sqrt(n_child)``, so the weight puts chance differences from lopsided cuts on
+  the same footing as real differences from balanced ones, and prefers balanced cuts at
+  equal ``|ΔALP|``.
+- Unit coordinates: the mutation noise (std 0.1) and the minimum width are fractions of each
+  dimension's range, not raw units.
+- Each of the ``nb_split_attempts`` attempts draws one cut whose children both satisfy the
+  minimum width; a cut leaving a child with fewer than ``min_region_size`` points is simply
+  invalid (the reference loops until it finds one, forever when all points coincide).
+- Numerically safe for any finite scores (means are computed on rescaled values).
+
+Sampling (each episode): with probability ``1 − random_task_ratio − worst_task_ratio`` (70 %)
+a region is chosen ∝ its ALP (uniformly if all are 0) and the task drawn uniformly inside it;
+with ``random_task_ratio`` (20 %) uniformly over the whole space; with ``worst_task_ratio``
+(10 %) the lowest-scoring stored task of an ALP-chosen region plus Gaussian noise (std
+``worst_task_noise`` in unit coordinates), clipped into that region. Regions are all tree
+nodes, parents included, as in the reference, unless ``sampling_in_leaves_only``.
+
+Cost per episode: the task is appended to the nodes on its root-to-leaf path (tree depth is
+bounded: each leaf is at least ``min_dims_range_ratio`` wide in every dimension) and their ALP
+recomputed over ``alp_window`` scores; a split costs ``nb_split_attempts`` vectorized passes
+over one region's ``max_region_size`` points and happens at most once per
+``max_region_size · discard_ratio`` episodes in a leaf.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from teachers.base import Teacher
+from teachers.registry import register
+
+__all__ = ["RIACTeacher"]
+
+_BIG = np.finfo(np.float64).max
+
+
+def _alp(scores: np.ndarray, window: int) -> float:
+    """|mean(older half) − mean(newer half)| of the last ``window`` scores (0 for ≤ 2 scores)."""
+    n = scores.shape[0]
+    if n <= 2:
+        return 0.0
+    w = min(n, window)
+    half = w // 2
+    older = scores[n - w:n - half]
+    newer = scores[n - half:]
+    diff = abs(older.sum() / (w - half) - newer.sum() / half)
+    if diff < _BIG:  # also False for inf / nan
+        return float(diff)
+    # Sums overflowed (scores near the float64 limit): average rescaled values instead.
+    scale = float(np.abs(scores[n - w:]).max())
+    diff = abs(float((older / scale).mean()) - float((newer / scale).mean())) * scale
+    return float(min(diff, _BIG))
+
+
+class _Region:
+    """One node of the region tree: unit-cube bounds and the last ``capacity`` (task, score)s."""
+
+    def __init__(self, low: np.ndarray, high: np.ndarray, capacity: int, dim: int) -> None:
+        self.low = low
+        self.high = high
+        self.capacity = capacity
+        # Double-size buffers, compacted when full: amortized O(1) appends in time order.
+        self._tasks = np.empty((2 * capacity, dim))
+        self._scores = np.empty(2 * capacity)
+        self._start = 0
+        self._end = 0
+        self.alp = 0.0
+        self.split: tuple[int, float] | None = None  # (dimension, threshold) once split
+        self.children: tuple[int, int] | None = None
+
+    def __len__(self) -> int:
+        return self._end - self._start
+
+    @property
+    def tasks(self) -> np.ndarray:
+        return self._tasks[self._start:self._end]
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self._scores[self._start:self._end]
+
+    def add(self, task: np.ndarray, score: float) -> None:
+        if self._end == self._tasks.shape[0]:
+            keep = min(len(self), self.capacity - 1)
+            self._tasks[:keep] = self._tasks[self._end - keep:self._end]
+            self._scores[:keep] = self._scores[self._end - keep:self._end]
+            self._start, self._end = 0, keep
+        self._tasks[self._end] = task
+        self._scores[self._end] = score
+        self._end += 1
+        if len(self) > self.capacity:
+            self._start += 1
+
+    def set_points(self, tasks: np.ndarray, scores: np.ndarray) -> None:
+        n = min(len(scores), self.capacity)
+        self._tasks[:n] = tasks[len(scores) - n:]
+        self._scores[:n] = scores[len(scores) - n:]
+        self._start, self._end = 0, n
+
+
+@register("riac")
+class RIACTeacher(Teacher):
+    """RIAC (Baranes & Oudeyer 2009) with teachDeepRL's robustness tricks.
+
+    :param task_space: a ``Box`` task space.
+    :param seed: RNG seed (0 is a seed).
+    :param reward_range: optional ``(lo, hi)`` score normalization (see :class:`Teacher`).
+    :param max_region_size: (task, score) pairs a region holds; a leaf holding one more
+        splits (teachDeepRL: 200).
+    :param alp_window: scores used for a region's ALP, split in an older and a newer half
+        (teachDeepRL: 200, i.e. ``max_region_size``).
+    :param nb_split_attempts: random cuts tried when a leaf overflows (50).
+    :param min_region_size: minimum points in each child of a split; ``None`` means
+        ``max_region_size // 20`` (10), as in the reference.
+    :param min_dims_range_ratio: minimum width of a child in every dimension, as a fraction of
+        the dimension's range (teachDeepRL: 1/15; TeachMyAgent: 1/6).
+    :param discard_ratio: fraction of the oldest points dropped from an overflowing leaf when
+        no cut is valid (1/4).
+    :param random_task_ratio: probability of a uniform task over the whole space (0.2).
+    :param worst_task_ratio: probability of mutating the worst task of an ALP-chosen region
+        (0.1).
+    :param worst_task_noise: std of that mutation, in unit coordinates (0.1).
+    :param sampling_in_leaves_only: choose among leaves only instead of all nodes (False, as
+        in the reference).
+    """
+
+    def __init__(
+        self,
+        task_space: spaces.Box,
+        seed: int | None = None,
+        reward_range: tuple[float, float] | None = None,
+        max_region_size: int = 200,
+        alp_window: int = 200,
+        nb_split_attempts: int = 50,
+        min_region_size: int | None = None,
+        min_dims_range_ratio: float = 1 / 15,
+        discard_ratio: float = 0.25,
+        random_task_ratio: float = 0.2,
+        worst_task_ratio: float = 0.1,
+        worst_task_noise: float = 0.1,
+        sampling_in_leaves_only: bool = False,
+    ) -> None:
+        super().__init__(task_space, seed=seed, reward_range=reward_range)
+        if int(max_region_size) < 2:
+            raise ValueError(f"max_region_size must be >= 2, got {max_region_size!r}")
+        if int(alp_window) < 2:
+            raise ValueError(f"alp_window must be >= 2, got {alp_window!r}")
+        if int(nb_split_attempts) < 1:
+            raise ValueError(f"nb_split_attempts must be >= 1, got {nb_split_attempts!r}")
+        if min_region_size is not None and not 0 <= int(min_region_size) <= max_region_size // 2:
+            raise ValueError(f"min_region_size must be in [0, max_region_size // 2], got {min_region_size!r}")
+        if not 0.0 <= min_dims_range_ratio < 0.5:
+            raise ValueError(f"min_dims_range_ratio must be in [0, 0.5), got {min_dims_range_ratio!r}")
+        if not 0.0 < discard_ratio < 1.0:
+            raise ValueError(f"discard_ratio must be in (0, 1), got {discard_ratio!r}")
+        if not (0.0 <= random_task_ratio and 0.0 <= worst_task_ratio and random_task_ratio + worst_task_ratio <= 1.0):
+            raise ValueError(
+                f"random_task_ratio {random_task_ratio!r} and worst_task_ratio {worst_task_ratio!r} "
+                "must be >= 0 with a sum <= 1"
+            )
+        if not worst_task_noise >= 0.0:
+            raise ValueError(f"worst_task_noise must be >= 0, got {worst_task_noise!r}")
+        self.max_region_size = int(max_region_size)
+        self.alp_window = int(alp_window)
+        self.nb_split_attempts = int(nb_split_attempts)
+        self.min_region_size = min_region_size
+        self.min_dims_range_ratio = float(min_dims_range_ratio)
+        self.discard_ratio = float(discard_ratio)
+        self.random_task_ratio = float(random_task_ratio)
+        self.worst_task_ratio = float(worst_task_ratio)
+        self.worst_task_noise = float(worst_task_noise)
+        self.sampling_in_leaves_only = bool(sampling_in_leaves_only)
+
+        self._min_points = self.max_region_size // 20 if min_region_size is None else int(min_region_size)
+        d = self.unit.dim
+        self.regions: list[_Region] = [_Region(np.zeros(d), np.ones(d), self.max_region_size + 1, d)]
+        self._alps = np.zeros(1)  # ALP of every node, indexed like self.regions
+        self._candidates = np.zeros(1, dtype=np.int64)  # node ids sampling chooses among
+        self.n_splits = 0
+
+    # ------------------------------------------------------------------ learning
+    def _update(self, task: np.ndarray, score: float) -> None:
+        u = self.unit.to_unit(task)
+        node = 0
+        path = [0]
+        while True:
+            region = self.regions[node]
+            region.add(u, score)
+            if region.children is None:
+                break
+            dim, thr = region.split
+            node = region.children[0] if u[dim] < thr else region.children[1]
+            path.append(node)
+        leaf = self.regions[node]
+        if len(leaf) > self.max_region_size and not self._split(node):
+            leaf.set_points(
+                leaf.tasks[int(self.max_region_size * self.discard_ratio):],
+                leaf.scores[int(self.max_region_size * self.discard_ratio):],
+            )
+        for nid in path:
+            region = self.regions[nid]
+            region.alp = _alp(region.scores, self.alp_window)
+            self._alps[nid] = region.alp
+
+    def split_score(self, scores_left: np.ndarray, scores_right: np.ndarray) -> float:
+        """Score of a candidate split: ``|ALP_left − ALP_right| · sqrt(n_left · n_right) / n``.
+
+        :param scores_left: the left child's scores, oldest first.
+        :param scores_right: the right child's scores, oldest first.
+        """
+        n_l, n_r = len(scores_left), len(scores_right)
+        if n_l == 0 or n_r == 0:
+            return 0.0
+        diff = abs(_alp(scores_left, self.alp_window) - _alp(scores_right, self.alp_window))
+        return float(diff * np.sqrt(n_l * n_r) / (n_l + n_r))
+
+    def _split(self, nid: int) -> bool:
+        """Try ``nb_split_attempts`` random cuts of leaf ``nid``; apply the best valid one."""
+        region = self.regions[nid]
+        tasks, scores = region.tasks, region.scores
+        min_width = self.min_dims_range_ratio
+        width = region.high - region.low
+        cuttable = np.flatnonzero(width >= 2.0 * min_width + 1e-12)
+        if cuttable.size == 0:
+            return False
+        best: tuple[float, int, float, np.ndarray] | None = None
+        for _ in range(self.nb_split_attempts):
+            dim = int(cuttable[self.rng.integers(cuttable.size)])
+            thr = float(self.rng.uniform(region.low[dim] + min_width, region.high[dim] - min_width))
+            left = tasks[:, dim] < thr
+            n_left = int(left.sum())
+            if n_left < self._min_points or len(scores) - n_left < self._min_points:
+                continue
+            score = self.split_score(scores[left], scores[~left])
+            if best is None or score > best[0]:
+                best = (score, dim, thr, left)
+        if best is None:
+            return False
+        _, dim, thr, left = best
+        d = self.unit.dim
+        children = []
+        for mask, is_left in ((left, True), (~left, False)):
+            low, high = region.low.copy(), region.high.copy()
+            if is_left:
+                high[dim] = thr
+            else:
+                low[dim] = thr
+            child = _Region(low, high, self.max_region_size + 1, d)
+            child.set_points(tasks[mask], scores[mask])
+            child.alp = _alp(child.scores, self.alp_window)
+            children.append(child)
+        first = len(self.regions)
+        self.regions.extend(children)
+        region.split = (dim, thr)
+        region.children = (first, first + 1)
+        self._alps = np.append(self._alps, [c.alp for c in children])
+        if self.sampling_in_leaves_only:
+            self._candidates = np.array([i for i, r in enumerate(self.regions) if r.children is None])
+        else:
+            self._candidates = np.arange(len(self.regions))
+        self.n_splits += 1
+        return True
+
+    # ------------------------------------------------------------------ sampling
+    def _choose_region(self) -> _Region:
+        alps = self._alps[self._candidates]
+        top = float(alps.max())
+        if top <= 0.0:
+            return self.regions[int(self._candidates[self.rng.integers(alps.size)])]
+        cdf = np.cumsum(alps / top)  # divide first: sums of huge ALPs stay finite
+        idx = int(np.searchsorted(cdf, self.rng.random() * cdf[-1], side="right"))
+        return self.regions[int(self._candidates[min(idx, alps.size - 1)])]
+
+    def _worst_task_mutation(self) -> np.ndarray:
+        region = self._choose_region()
+        if len(region) == 0:
+            return self.rng.uniform(region.low, region.high)
+        worst = region.tasks[int(np.argmin(region.scores))]
+        noisy = worst + self.rng.normal(0.0, self.worst_task_noise, size=worst.shape)
+        return np.clip(noisy, region.low, region.high)
+
+    def _sample(self) -> np.ndarray:
+        mode = self.rng.random()
+        if mode < self.worst_task_ratio:
+            u = self._worst_task_mutation()
+        elif mode < self.worst_task_ratio + self.random_task_ratio:
+            u = self.rng.random(self.unit.dim)
+        else:
+            region = self._choose_region()
+            u = self.rng.uniform(region.low, region.high)
+        return self.unit.from_unit(u)
+
+    def non_exploratory_sample(self) -> np.ndarray:
+        """The worst task of an ALP-chosen region, mutated (TeachMyAgent's choice)."""
+        return self._finalize_task(self.unit.from_unit(self._worst_task_mutation()))
+
+    def internals(self) -> dict[str, Any]:
+        """``{"regions": [{"low", "high", "lp"}]}`` for the leaves, in raw task units."""
+        out = []
+        for region in self.regions:
+            if region.children is None:
+                out.append(
+                    {
+                        "low": self.unit.from_unit(region.low).tolist(),
+                        "high": self.unit.from_unit(region.high).tolist(),
+                        "lp": float(region.alp),
+                    }
+                )
+        return {"regions": out}
