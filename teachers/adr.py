@@ -6,7 +6,8 @@ sampled task is pinned to its current low or high bound (bounds already at the t
 limit are skipped: they cannot grow). Every bound has a queue of the last ``queue_len`` scores
 of tasks lying on it; when a queue is full its mean decides: ``≥ max_reward_thr`` widens that
 bound by ``step_size``, ``≤ min_reward_thr`` shrinks it (never past the opposite bound), and
-the queue is cleared either way.
+the queue is cleared either way. As in the reference, a bound at the space's limit is never
+pinned, so it only moves again if uniform samples happen to land on it (practically never).
 
 Differences from TeachMyAgent, on purpose: the step size is a fraction of each dimension's
 range (unit coordinates), not raw units; the start point defaults to the centre of the space

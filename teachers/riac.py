@@ -61,7 +61,8 @@ def _alp(scores: np.ndarray, window: int) -> float:
     half = w // 2
     older = scores[n - w:n - half]
     newer = scores[n - half:]
-    diff = abs(older.sum() / (w - half) - newer.sum() / half)
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = abs(older.sum() / (w - half) - newer.sum() / half)
     if diff < _BIG:  # also False for inf / nan
         return float(diff)
     # Sums overflowed (scores near the float64 limit): average rescaled values instead.
@@ -230,7 +231,7 @@ class RIACTeacher(Teacher):
         if n_l == 0 or n_r == 0:
             return 0.0
         diff = abs(_alp(scores_left, self.alp_window) - _alp(scores_right, self.alp_window))
-        return float(diff * np.sqrt(n_l * n_r) / (n_l + n_r))
+        return float(diff * (np.sqrt(n_l * n_r) / (n_l + n_r)))
 
     def _split(self, nid: int) -> bool:
         """Try ``nb_split_attempts`` random cuts of leaf ``nid``; apply the best valid one."""
