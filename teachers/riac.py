@@ -72,7 +72,13 @@ def _alp(scores: np.ndarray, window: int) -> float:
 
 
 class _Region:
-    """One node of the region tree: unit-cube bounds and the last ``capacity`` (task, score)s."""
+    """One node of the region tree: unit-cube bounds and the last ``capacity`` (task, score)s.
+
+    Prefix sums of the scores make a region's ALP O(1) after each append; they are rebuilt
+    whenever the buffer is compacted (at least every ``capacity`` appends), so rounding error
+    stays relative to the scores of the last two windows, and the exact computation takes
+    over if they overflow.
+    """
 
     def __init__(self, low: np.ndarray, high: np.ndarray, capacity: int, dim: int) -> None:
         self.low = low
@@ -81,6 +87,7 @@ class _Region:
         # Double-size buffers, compacted when full: amortized O(1) appends in time order.
         self._tasks = np.empty((2 * capacity, dim))
         self._scores = np.empty(2 * capacity)
+        self._csum = np.zeros(2 * capacity + 1)  # _csum[i] = sum of _scores[:i]
         self._start = 0
         self._end = 0
         self.alp = 0.0
@@ -99,15 +106,16 @@ class _Region:
         return self._scores[self._start:self._end]
 
     def add(self, task: np.ndarray, score: float) -> None:
-        if self._end == self._tasks.shape[0]:
-            keep = min(len(self), self.capacity - 1)
-            self._tasks[:keep] = self._tasks[self._end - keep:self._end]
-            self._scores[:keep] = self._scores[self._end - keep:self._end]
-            self._start, self._end = 0, keep
-        self._tasks[self._end] = task
-        self._scores[self._end] = score
-        self._end += 1
-        if len(self) > self.capacity:
+        end = self._end
+        if end == self._scores.shape[0]:
+            keep = min(end - self._start, self.capacity - 1)
+            self.set_points(self._tasks[end - keep:end], self._scores[end - keep:end])
+            end = self._end
+        self._tasks[end] = task
+        self._scores[end] = score
+        self._csum[end + 1] = float(self._csum[end]) + score  # Python floats: inf, no warning
+        self._end = end + 1
+        if self._end - self._start > self.capacity:
             self._start += 1
 
     def set_points(self, tasks: np.ndarray, scores: np.ndarray) -> None:
@@ -115,6 +123,22 @@ class _Region:
         self._tasks[:n] = tasks[len(scores) - n:]
         self._scores[:n] = scores[len(scores) - n:]
         self._start, self._end = 0, n
+        with np.errstate(over="ignore", invalid="ignore"):
+            np.cumsum(self._scores[:n], out=self._csum[1:n + 1])
+
+    def compute_alp(self, window: int) -> float:
+        """This region's ALP (see :func:`_alp`), from the prefix sums when they are finite."""
+        n = self._end - self._start
+        if n <= 2:
+            return 0.0
+        w = min(n, window)
+        half = w // 2
+        end, c = self._end, self._csum
+        mid = float(c[end - half])
+        diff = abs((mid - float(c[end - w])) / (w - half) - (float(c[end]) - mid) / half)
+        if diff < _BIG:  # also False for inf / nan
+            return diff
+        return _alp(self.scores, window)
 
 
 @register("riac")
@@ -216,10 +240,10 @@ class RIACTeacher(Teacher):
                 leaf.tasks[int(self.max_region_size * self.discard_ratio):],
                 leaf.scores[int(self.max_region_size * self.discard_ratio):],
             )
+        alps = self._alps
         for nid in path:
             region = self.regions[nid]
-            region.alp = _alp(region.scores, self.alp_window)
-            self._alps[nid] = region.alp
+            alps[nid] = region.alp = region.compute_alp(self.alp_window)
 
     def split_score(self, scores_left: np.ndarray, scores_right: np.ndarray) -> float:
         """Score of a candidate split: ``|ALP_left − ALP_right| · sqrt(n_left · n_right) / n``.
@@ -266,7 +290,7 @@ class RIACTeacher(Teacher):
                 low[dim] = thr
             child = _Region(low, high, self.max_region_size + 1, d)
             child.set_points(tasks[mask], scores[mask])
-            child.alp = _alp(child.scores, self.alp_window)
+            child.alp = child.compute_alp(self.alp_window)
             children.append(child)
         first = len(self.regions)
         self.regions.extend(children)

@@ -154,3 +154,18 @@ def test_bad_params(bad):
     name = next(iter(bad))
     with pytest.raises(ValueError, match=name):
         RIACTeacher(BOX, **bad)
+
+
+@pytest.mark.parametrize("window", [4, 20, 50])
+def test_incremental_alp_matches_exact_computation(window):
+    from teachers.riac import _alp, _Region
+
+    rng = np.random.default_rng(window)
+    region = _Region(np.zeros(2), np.ones(2), capacity=21, dim=2)
+    for i in range(300):  # several buffer compactions
+        score = float(rng.normal() * 10 + i) if i != 150 else 1e308
+        region.add(rng.random(2), score)
+        exact = _alp(region.scores, window)
+        assert np.isfinite(region.compute_alp(window))
+        if i < 150 or i > 150 + 2 * 21:  # a huge score costs precision until it is rebased away
+            assert region.compute_alp(window) == pytest.approx(exact, rel=1e-9, abs=1e-9)
