@@ -99,8 +99,12 @@ def plot_curves(results: list[dict[str, Any]], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     students = sorted({r["student"] for r in results})
-    fig, axes = plt.subplots(1, len(students), figsize=(5 * len(students), 4), squeeze=False)
-    for ax, student in zip(axes[0], students, strict=True):
+    ncols = min(4, len(students))
+    nrows = -(-len(students) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(4.5 * ncols, 3.6 * nrows), squeeze=False)
+    for ax in axes.flat[len(students):]:
+        ax.set_visible(False)
+    for ax, student in zip(axes.flat, students, strict=False):
         for teacher in sorted({r["teacher"] for r in results if r["student"] == student}):
             runs = [r for r in results if r["student"] == student and r["teacher"] == teacher]
             x = np.array(runs[0]["episodes"])
@@ -112,7 +116,7 @@ def plot_curves(results: list[dict[str, Any]], path: Path) -> None:
         ax.set_xlabel("episodes")
         ax.set_ylabel("% mastered")
         ax.set_ylim(0, 100)
-        ax.legend()
+        ax.legend(fontsize="small")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
