@@ -34,7 +34,11 @@ Cost per episode: the task is appended to the nodes on its root-to-leaf path (tr
 bounded: each leaf is at least ``min_dims_range_ratio`` wide in every dimension) and their ALP
 recomputed over ``alp_window`` scores; a split costs ``nb_split_attempts`` vectorized passes
 over one region's ``max_region_size`` points and happens at most once per
-``max_region_size · discard_ratio`` episodes in a leaf.
+``max_region_size · discard_ratio`` episodes in a leaf. Memory: like the reference, every
+node (parents included) keeps its last ``max_region_size + 1`` pairs, about
+``8 · (d + 2) · 1.13 · (max_region_size + 1)`` bytes per node; in 2-D the minimum width caps
+the tree at a few hundred nodes, in higher dimensions it grows by about one split per
+``max_region_size / 2`` episodes.
 """
 
 from __future__ import annotations
@@ -75,19 +79,20 @@ class _Region:
     """One node of the region tree: unit-cube bounds and the last ``capacity`` (task, score)s.
 
     Prefix sums of the scores make a region's ALP O(1) after each append; they are rebuilt
-    whenever the buffer is compacted (at least every ``capacity`` appends), so rounding error
-    stays relative to the scores of the last two windows, and the exact computation takes
-    over if they overflow.
+    whenever the buffer is compacted (every ``capacity // 8 + 8`` appends or so), so rounding
+    error stays relative to the scores recently held, and the exact computation takes over if
+    they overflow.
     """
 
     def __init__(self, low: np.ndarray, high: np.ndarray, capacity: int, dim: int) -> None:
         self.low = low
         self.high = high
         self.capacity = capacity
-        # Double-size buffers, compacted when full: amortized O(1) appends in time order.
-        self._tasks = np.empty((2 * capacity, dim))
-        self._scores = np.empty(2 * capacity)
-        self._csum = np.zeros(2 * capacity + 1)  # _csum[i] = sum of _scores[:i]
+        # Buffers with some slack, compacted when full: amortized O(1) appends in time order.
+        size = capacity + capacity // 8 + 8
+        self._tasks = np.empty((size, dim))
+        self._scores = np.empty(size)
+        self._csum = np.zeros(size + 1)  # _csum[i] = sum of _scores[:i]
         self._start = 0
         self._end = 0
         self.alp = 0.0
