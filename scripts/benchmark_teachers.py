@@ -73,7 +73,7 @@ def markdown_table(results: list[dict[str, Any]], n_checkpoints: int = 4) -> str
     for r in results:
         groups.setdefault((r["student"], r["teacher"]), []).append(r)
     episodes = results[0]["episodes"]
-    idx = sorted({int(round(k * (len(episodes) - 1) / n_checkpoints)) for k in range(1, n_checkpoints + 1)})
+    idx = sorted({max(1, round(k * (len(episodes) - 1) / n_checkpoints)) for k in range(1, n_checkpoints + 1)})
     head = ["student", "teacher", "seeds"] + [f"{episodes[i]} ep." for i in idx] + ["× Random (end)", "teacher µs/episode"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for (student, teacher), runs in sorted(groups.items()):
