@@ -10,11 +10,19 @@ Plain numpy / scipy / scikit-learn: this package never imports torch, SB3 or ``e
 
 from teachers.base import Teacher
 from teachers.checks import check_teacher
+from teachers.learning_progress import LearningProgressTeacher  # noqa: E402  (registers "lp")
+from teachers.plr import PLRTeacher  # noqa: E402  (registers "plr")
 from teachers.random import RandomTeacher  # noqa: E402  (registers "random")
 from teachers.registry import available, get_class, make, register
+from teachers.sec import SECTeacher  # noqa: E402  (registers "sec")
+from teachers.ucb import UCBTeacher  # noqa: E402  (registers "ucb")
 
 __all__ = [
+    "LearningProgressTeacher",
+    "PLRTeacher",
     "RandomTeacher",
+    "SECTeacher",
+    "UCBTeacher",
     "Teacher",
     "available",
     "check_teacher",
