@@ -26,7 +26,7 @@ SETTINGS = [
      "bandit", {}, TEACHERS, {}),
     ("Signal scale ×2 (`reward_scale=2`), teacher defaults", "bandit", {"reward_scale": 2.0},
      ["random", "ucb", "sec"], {}),
-    ("Lower temperatures on the default student", "bandit", {}, ["ucb", "sec"],
+    ("Lower temperatures on the default student", "bandit", {}, ["random", "ucb", "sec"],
      {"ucb": {"temperature": 0.05}, "sec": {"temperature": 0.1}}),
     ("Binned Box: `bandit-box` student (Box [0,1]², 4×4 cells = arms), teachers with `bins=4`",
      "bandit-box", {}, TEACHERS, {}),

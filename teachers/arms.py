@@ -103,6 +103,11 @@ class ArmSpace:
         else:
             raise ValueError(f"arms need a Discrete, MultiDiscrete or Box task space, got {task_space!r}")
         self.n_arms = int(np.prod(self.shape, dtype=np.int64))
+        # C-order strides of the flattened arm index (what np.ravel_multi_index computes).
+        self._strides = np.array(
+            [int(np.prod(self.shape[i + 1 :], dtype=np.int64)) for i in range(len(self.shape))], dtype=np.int64
+        )
+        self._last = np.asarray(self.shape, dtype=np.int64) - 1
         if arm_names is not None:
             names = [str(n) for n in arm_names]
             if len(names) != self.n_arms:
@@ -120,8 +125,8 @@ class ArmSpace:
             idx = np.asarray(task, dtype=np.int64).ravel() - self.start
             return int(np.ravel_multi_index(tuple(idx), self.shape))
         u = (np.asarray(task, dtype=np.float64) - self.low) / self.width
-        idx = np.clip(np.floor(u).astype(np.int64), 0, np.asarray(self.shape) - 1)
-        return int(np.ravel_multi_index(tuple(idx), self.shape))
+        idx = np.minimum(np.maximum(np.floor(u).astype(np.int64), 0), self._last)
+        return int(idx @ self._strides)
 
     def task_of(self, arm: int, rng: np.random.Generator | None = None) -> Any:
         """The task of ``arm``; for a ``Box`` a uniform point of its cell (the centre if no ``rng``)."""
