@@ -72,7 +72,8 @@ class LearningProgressTeacher(ArmTeacher):
     :param ema_alpha: step size of the fast EMA and of the slow EMA of the fast one (0.1).
     :param p_theta: θ of the reweighting (0.1).
     :param uniform_prob: share of uniformly random arms mixed in (0.25, Syllabus' online LP).
-    :param success_threshold: if given, a score counts as success 1 when ``>=`` it, else 0.
+    :param success_threshold: if given, a score counts as success 1 when ``>=`` it, else 0
+        (compared after ``reward_range`` normalization when that is set).
     """
 
     def __init__(
