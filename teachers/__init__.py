@@ -8,21 +8,30 @@ Plain numpy / scipy / scikit-learn: this package never imports torch, SB3 or ``e
 >>> task = t.sample(); t.update(task, score=1.0)
 """
 
+# Importing each algorithm module registers it by name (see teachers.registry).
+from teachers.adr import ADRTeacher
 from teachers.base import Teacher
 from teachers.checks import check_teacher
-from teachers.random import RandomTeacher  # noqa: E402  (registers "random")
+from teachers.learning_progress import LearningProgressTeacher
+from teachers.plr import PLRTeacher
+from teachers.random import RandomTeacher
 from teachers.registry import available, get_class, make, register
+from teachers.riac import RIACTeacher
+from teachers.sec import SECTeacher
+from teachers.ucb import UCBTeacher
 
 __all__ = [
     "ADRTeacher",
+    "LearningProgressTeacher",
+    "PLRTeacher",
     "RIACTeacher",
     "RandomTeacher",
+    "SECTeacher",
     "Teacher",
+    "UCBTeacher",
     "available",
     "check_teacher",
     "get_class",
     "make",
     "register",
 ]
-from teachers.adr import ADRTeacher  # noqa: E402  (registers "adr")
-from teachers.riac import RIACTeacher  # noqa: E402  (registers "riac")

@@ -1,0 +1,80 @@
+"""SEC: self-evolving curriculum (Chen et al. 2025, arXiv 2505.14970).
+
+Each arm (a problem category) keeps a value ``Q``. After an episode on arm ``c`` with
+learnability reward ``r`` (SEC: the mean absolute advantage of the category's rollouts):
+
+    Q(c) ← α · r + (1 − α) · Q(c)          (TD(0) with step size α)
+
+and arms are sampled by Boltzmann exploration, ``p(c) ∝ exp(Q(c) / τ)``.
+
+Defaults ``α = 0.1``, ``τ = 1.0``, ``Q₀ = 0`` are those of the same group's port
+(ServiceNow/PipelineRL ``curriculum/bandit.py``); the paper's own values were not found.
+The paper updates each arm once per training batch with the batch mean; here every episode
+is one TD step on its arm (``k`` episodes of one arm in a batch are ``k`` steps).
+``τ`` is in score units: with signals in ``[0, 1]`` (e.g. normalized advantages) τ = 1
+gives mild preferences; lower it, or feed larger-scale signals, for sharper ones.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from teachers.arms import ArmTeacher, stable_softmax
+from teachers.registry import register
+
+__all__ = ["SECTeacher"]
+
+
+@register("sec")
+class SECTeacher(ArmTeacher):
+    """TD(0) arm values with Boltzmann sampling.
+
+    :param task_space: ``Discrete``, ``MultiDiscrete``, or a 1-D ``Box`` cut into ``bins``.
+    :param seed: RNG seed (0 is a seed).
+    :param reward_range: optional ``(lo, hi)`` mapping scores to ``[0, 1]``.
+    :param bins: ``Box`` only: cells per dimension (default 5).
+    :param arm_names: optional label per arm.
+    :param alpha: TD step size α in ``(0, 1]`` (default 0.1).
+    :param temperature: Boltzmann temperature τ (default 1.0).
+    :param q_init: initial value Q₀ of every arm (default 0.0).
+    """
+
+    def __init__(
+        self,
+        task_space: spaces.Space,
+        seed: int | None = None,
+        reward_range: tuple[float, float] | None = None,
+        bins: int | Sequence[int] | None = None,
+        arm_names: Sequence[str] | None = None,
+        alpha: float = 0.1,
+        temperature: float = 1.0,
+        q_init: float = 0.0,
+    ) -> None:
+        super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
+        if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not 0.0 < float(alpha) <= 1.0:
+            raise ValueError(f"alpha must be in (0, 1], got {alpha!r}")
+        if not isinstance(temperature, numbers.Real) or isinstance(temperature, bool) or not float(temperature) > 0:
+            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
+        if not isinstance(q_init, numbers.Real) or isinstance(q_init, bool) or not np.isfinite(q_init):
+            raise ValueError(f"q_init must be a finite number, got {q_init!r}")
+        self.alpha = float(alpha)
+        self.temperature = float(temperature)
+        self.q_init = float(q_init)
+        self.q = np.full(self.n_arms, self.q_init, dtype=np.float64)
+
+    def arm_probabilities(self) -> np.ndarray:
+        return stable_softmax(self.q, self.temperature)
+
+    def _update_arm(self, arm: int, score: float) -> None:
+        self.q[arm] = self.alpha * score + (1.0 - self.alpha) * self.q[arm]
+
+    def internals(self) -> dict[str, Any]:
+        out = super().internals()
+        if "probabilities" in out:
+            out["q"] = [float(v) for v in self.q]
+        return out

@@ -1,0 +1,353 @@
+"""Simulated bandit students: discrete task sets with known learnability, for teacher benchmarks.
+
+Same protocol as :class:`teachers.simulated.SimulatedStudent` (``task_space``,
+``episode(task) -> (score, success)``, ``mastered_pct()``), plain numpy, no RL.
+
+**Model** (:class:`BanditStudent`). Arm ``a`` has a competence ``c_a = σ(θ_a)``, the
+probability that an episode on it succeeds. There are three kinds of arms:
+
+- *learnable*: ``c_a`` starts in ``initial_competence`` (default 0.05–0.5) and every
+  episode on the arm adds ``η_a`` (drawn log-uniformly in ``learning_rate``) to ``θ_a``:
+  practice helps at a constant rate in logit space, whatever the current competence;
+- *unlearnable*: ``c_a = 0`` forever (an infeasible task);
+- *mastered*: ``c_a`` starts in 0.95–0.99 (a trivial task; it keeps improving slowly).
+
+An arm is *mastered* when ``c_a ≥ mastery_threshold`` (0.9). Training never transfers
+between arms and nothing is forgotten.
+
+**Score** (what a teacher receives): a proxy for the episode's mean |advantage|, the signal
+of DUMP, SEC and PLR's ``value_l1``. The reward is ``reward_scale · success`` and the
+critic's value estimate is the true expected reward plus Gaussian error
+(``value_noise``, clipped to the reward range), so
+
+    score = reward_scale · |success − clip(c_a + ε, 0, 1)|,   ε ~ N(0, value_noise²),
+
+whose expectation is ``≈ 2·c_a·(1 − c_a)`` (for ``reward_scale`` 1): high on arms the
+student sometimes solves, low on unlearnable and mastered arms. This is the premise the
+advantage-based teachers rely on; the model does not test whether it holds in real RL, only
+whether a teacher exploits it. Note that a learnable arm with a tiny initial competence
+emits almost no signal although it is learnable (a real failure mode of these signals).
+:func:`run_bandit_episodes` passes ``success`` instead to teachers that need it (``"lp"``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from gymnasium import spaces
+
+from teachers.arms import ArmSpace
+from teachers.base import Teacher
+from teachers.registry import make as make_teacher
+
+__all__ = [
+    "BANDIT_STUDENTS",
+    "BanditStudent",
+    "BoxBanditStudent",
+    "bandit_table_markdown",
+    "benchmark_bandit_teachers",
+    "run_bandit_episodes",
+]
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+def _count(value: Any, what: str) -> int:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{what} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
+def _range(value: Any, what: str, lo: float, hi: float) -> tuple[float, float]:
+    try:
+        a, b = (float(v) for v in value)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{what} must be a pair (low, high), got {value!r}") from err
+    if not lo < a <= b < hi:
+        raise ValueError(f"{what} must satisfy {lo} < low <= high < {hi}, got {value!r}")
+    return a, b
+
+
+class BanditStudent:
+    """A student over ``Discrete(n_arms)`` with learnable, unlearnable and mastered arms.
+
+    Arms are shuffled (with the student's seed) so their kind is not given by their index.
+
+    :param seed: seed of the student's RNG (arm draws, successes, value noise).
+    :param n_learnable: learnable arms (default 8).
+    :param n_unlearnable: arms with competence 0 forever (default 8).
+    :param n_mastered: arms already mastered (default 8).
+    :param learning_rate: ``(low, high)`` of the per-episode logit gain ``η``, log-uniform
+        (default ``(0.01, 0.05)``: 60–600 episodes to master a learnable arm).
+    :param initial_competence: ``(low, high)`` of learnable arms' initial competence.
+    :param mastery_threshold: competence at which an arm counts as mastered (0.9).
+    :param value_noise: std of the critic's error in the score (0.1).
+    :param reward_scale: reward of a success; scales the score (1.0).
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        n_learnable: int = 8,
+        n_unlearnable: int = 8,
+        n_mastered: int = 8,
+        learning_rate: tuple[float, float] = (0.01, 0.05),
+        initial_competence: tuple[float, float] = (0.05, 0.5),
+        mastery_threshold: float = 0.9,
+        value_noise: float = 0.1,
+        reward_scale: float = 1.0,
+    ) -> None:
+        n_l = _count(n_learnable, "n_learnable")
+        n_u = _count(n_unlearnable, "n_unlearnable")
+        n_m = _count(n_mastered, "n_mastered")
+        if n_l + n_u + n_m == 0:
+            raise ValueError("the student needs at least one arm")
+        lr_lo, lr_hi = _range(learning_rate, "learning_rate", 0.0, np.inf)
+        c_lo, c_hi = _range(initial_competence, "initial_competence", 0.0, 1.0)
+        if not 0.0 < float(mastery_threshold) < 1.0:
+            raise ValueError(f"mastery_threshold must be in (0, 1), got {mastery_threshold!r}")
+        if not float(value_noise) >= 0.0:
+            raise ValueError(f"value_noise must be >= 0, got {value_noise!r}")
+        if not float(reward_scale) > 0.0:
+            raise ValueError(f"reward_scale must be > 0, got {reward_scale!r}")
+        self.rng = np.random.default_rng(seed)
+        self.mastery_threshold = float(mastery_threshold)
+        self.value_noise = float(value_noise)
+        self.reward_scale = float(reward_scale)
+        n = n_l + n_u + n_m
+        kind = np.array(["learnable"] * n_l + ["unlearnable"] * n_u + ["mastered"] * n_m)
+        c0 = np.concatenate([
+            self.rng.uniform(c_lo, c_hi, n_l),
+            np.zeros(n_u),
+            self.rng.uniform(0.95, 0.99, n_m),
+        ])
+        eta = np.concatenate([
+            np.exp(self.rng.uniform(np.log(lr_lo), np.log(lr_hi), n_l)),
+            np.zeros(n_u),
+            np.full(n_m, lr_lo),
+        ])
+        order = self.rng.permutation(n)
+        #: ``"learnable" | "unlearnable" | "mastered"`` per arm (the initial kind).
+        self.kinds = kind[order]
+        self.learning_rates = eta[order]
+        # Unlearnable arms stay at logit -inf (competence exactly 0).
+        with np.errstate(divide="ignore"):
+            self.logits = _logit(c0[order])
+        self.n_arms = n
+        self.task_space: spaces.Space = spaces.Discrete(n)
+        self.n_episodes = 0
+
+    # ------------------------------------------------------------------ protocol
+    def arm_of(self, task: Any) -> int:
+        """Arm index of a task of :attr:`task_space`."""
+        arm = int(np.asarray(task).reshape(()))
+        if not 0 <= arm < self.n_arms:
+            raise ValueError(f"task {task!r} is outside {self.task_space}")
+        return arm
+
+    def competence(self) -> np.ndarray:
+        """Success probability of every arm."""
+        return 1.0 / (1.0 + np.exp(-self.logits))
+
+    def episode(self, task: Any) -> tuple[float, bool]:
+        """Train one episode on ``task``; return (|advantage| proxy score, success)."""
+        arm = self.arm_of(task)
+        c = float(self.competence()[arm])
+        success = bool(self.rng.random() < c)
+        value = float(np.clip(c + self.value_noise * self.rng.normal(), 0.0, 1.0))
+        score = self.reward_scale * abs(float(success) - value)
+        self.logits[arm] += self.learning_rates[arm]
+        self.n_episodes += 1
+        return score, success
+
+    def mastered(self) -> np.ndarray:
+        """Mask of arms whose competence reached ``mastery_threshold``."""
+        return self.competence() >= self.mastery_threshold
+
+    def mastered_pct(self) -> float:
+        """% of all arms mastered (the test set is every arm once; no learning)."""
+        return 100.0 * float(self.mastered().mean())
+
+    # ------------------------------------------------------------------ benchmark helpers
+    def learnable(self) -> np.ndarray:
+        """Mask of arms that can be learned and did not start mastered."""
+        return self.kinds == "learnable"
+
+    def frontier(self) -> np.ndarray:
+        """Mask of learnable arms not yet mastered (where training time is useful)."""
+        return self.learnable() & ~self.mastered()
+
+
+class BoxBanditStudent(BanditStudent):
+    """:class:`BanditStudent` behind a continuous task space ``Box([0, 1]^dim)``.
+
+    The unit box is a regular grid of ``grid`` cells per dimension; each cell is one arm
+    (``grid**dim`` arms in all, split into the three kinds by the counts, which must add up).
+    A teacher with ``bins=grid`` sees exactly these arms.
+
+    :param grid: cells per dimension (default 4).
+    :param dim: dimensions of the task space (default 2).
+    :param kwargs: the :class:`BanditStudent` parameters.
+    """
+
+    def __init__(self, seed: int | None = None, grid: int = 4, dim: int = 2, **kwargs: Any) -> None:
+        n = _count(grid, "grid") ** _count(dim, "dim")
+        kwargs.setdefault("n_learnable", n // 3)
+        kwargs.setdefault("n_unlearnable", n // 3)
+        kwargs.setdefault("n_mastered", n - kwargs["n_learnable"] - kwargs["n_unlearnable"])
+        if kwargs["n_learnable"] + kwargs["n_unlearnable"] + kwargs["n_mastered"] != n:
+            raise ValueError(f"arm counts must add up to grid**dim = {n}, got {kwargs}")
+        super().__init__(seed=seed, **kwargs)
+        self.task_space = spaces.Box(0.0, 1.0, shape=(int(dim),), dtype=np.float64)
+        self._cells = ArmSpace(self.task_space, bins=int(grid))
+
+    def arm_of(self, task: Any) -> int:
+        arr = np.asarray(task, dtype=np.float64)
+        if arr.shape != self.task_space.shape or not self.task_space.contains(arr):
+            raise ValueError(f"task {task!r} is outside {self.task_space}")
+        return self._cells.arm_of(arr)
+
+
+BANDIT_STUDENTS: dict[str, Callable[..., BanditStudent]] = {
+    "bandit": BanditStudent,
+    "bandit-box": BoxBanditStudent,
+}
+
+
+def run_bandit_episodes(
+    teacher: Teacher,
+    student: BanditStudent,
+    n_episodes: int,
+    warmup: int = 500,
+    signal: str = "advantage",
+) -> dict[str, Any]:
+    """Let ``teacher`` train ``student`` for ``n_episodes`` episodes and measure it.
+
+    :param teacher: a teacher over ``student.task_space``.
+    :param student: the bandit student (trained in place).
+    :param n_episodes: episode budget.
+    :param warmup: episodes excluded from the frontier fraction.
+    :param signal: ``"advantage"`` (the student's |advantage| proxy) or ``"success"`` (0/1).
+    :returns: ``frontier_fraction`` (share of post-warm-up samples on learnable, not yet
+        mastered arms, counted while such arms remain; ``None`` if none remain),
+        ``frontier_fraction_early`` (the same, counted only while at least half of the
+        learnable arms are unmastered: it leaves out the tail where one or two slow arms
+        remain among many finished ones),
+        ``episodes_to_master`` (episodes until every learnable arm is mastered; ``None`` if
+        not within the budget), ``final_mastered_pct`` and ``arm_counts``.
+    """
+    if signal not in ("advantage", "success"):
+        raise ValueError(f"signal must be 'advantage' or 'success', got {signal!r}")
+    counts = np.zeros(student.n_arms, dtype=np.int64)
+    on_frontier = counted = early_on = early_counted = 0
+    to_master: int | None = None
+    learnable = student.learnable()
+    for episode in range(n_episodes):
+        task = teacher.sample()
+        arm = student.arm_of(task)
+        frontier = student.frontier()
+        if episode >= warmup and frontier.any():
+            counted += 1
+            on_frontier += bool(frontier[arm])
+            if 2 * frontier.sum() >= learnable.sum():
+                early_counted += 1
+                early_on += bool(frontier[arm])
+        counts[arm] += 1
+        score, success = student.episode(task)
+        teacher.update(task, score if signal == "advantage" else float(success))
+        if to_master is None and student.mastered()[learnable].all():
+            to_master = episode + 1
+    return {
+        "frontier_fraction": on_frontier / counted if counted else None,
+        "frontier_fraction_early": early_on / early_counted if early_counted else None,
+        "episodes_to_master": to_master,
+        "final_mastered_pct": student.mastered_pct(),
+        "arm_counts": counts.tolist(),
+    }
+
+
+#: Signal each teacher is fed in :func:`benchmark_bandit_teachers` (default: advantage).
+TEACHER_SIGNALS = {"lp": "success"}
+
+
+def benchmark_bandit_teachers(
+    teacher_names: list[str],
+    seeds: list[int],
+    n_episodes: int = 20_000,
+    warmup: int = 500,
+    student: str = "bandit",
+    student_params: dict[str, Any] | None = None,
+    teacher_params: dict[str, dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
+    """Run every teacher on the same seeded students; one summary row per teacher.
+
+    Seed ``s`` builds the student and the teacher with seed ``s``, so every teacher faces the
+    same arms. Episodes-to-master of a run that does not master within the budget count as
+    ``n_episodes`` in the mean (a lower bound) and are reported in ``n_mastered``.
+
+    :param teacher_names: registered teacher names (``"random"`` is the baseline).
+    :param seeds: one run per seed and teacher.
+    :param n_episodes: episode budget per run.
+    :param warmup: episodes excluded from the frontier fraction.
+    :param student: a key of :data:`BANDIT_STUDENTS`.
+    :param student_params: keyword arguments of the student.
+    :param teacher_params: per teacher name, keyword arguments of the teacher.
+    """
+    if student not in BANDIT_STUDENTS:
+        raise ValueError(f"unknown bandit student {student!r}; available: {sorted(BANDIT_STUDENTS)}")
+    rows = []
+    for name in teacher_names:
+        params = dict((teacher_params or {}).get(name, {}))
+        runs = []
+        for seed in seeds:
+            st = BANDIT_STUDENTS[student](seed=seed, **(student_params or {}))
+            if isinstance(st, BoxBanditStudent) and name != "random":
+                params.setdefault("bins", int(round(st.n_arms ** (1 / st.task_space.shape[0]))))
+            teacher = make_teacher(name, st.task_space, seed=seed, **params)
+            runs.append(run_bandit_episodes(teacher, st, n_episodes, warmup, TEACHER_SIGNALS.get(name, "advantage")))
+        fractions = [r["frontier_fraction"] for r in runs if r["frontier_fraction"] is not None]
+        early = [r["frontier_fraction_early"] for r in runs if r["frontier_fraction_early"] is not None]
+        to_master = [r["episodes_to_master"] or n_episodes for r in runs]
+        rows.append({
+            "teacher": name,
+            "params": params,
+            "signal": "none" if name == "random" else TEACHER_SIGNALS.get(name, "advantage"),
+            "frontier_fraction": float(np.mean(fractions)) if fractions else None,
+            "frontier_fraction_std": float(np.std(fractions)) if fractions else None,
+            "frontier_fraction_early": float(np.mean(early)) if early else None,
+            "episodes_to_master": float(np.mean(to_master)),
+            "episodes_to_master_std": float(np.std(to_master)),
+            "n_mastered": sum(r["episodes_to_master"] is not None for r in runs),
+            "per_seed": [
+                {k: r[k] for k in ("frontier_fraction", "frontier_fraction_early", "episodes_to_master")} for r in runs
+            ],
+        })
+    base = next((r for r in rows if r["teacher"] == "random"), None)
+    for r in rows:
+        r["master_ratio_vs_random"] = r["episodes_to_master"] / base["episodes_to_master"] if base else None
+    return rows
+
+
+def bandit_table_markdown(rows: list[dict[str, Any]]) -> str:
+    """The rows of :func:`benchmark_bandit_teachers` as a markdown table."""
+    lines = [
+        "| teacher | params | signal | frontier fraction after warm-up | same, while ≥ half unmastered "
+        "| episodes to master all learnable | vs random | runs mastered |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        frac = "n/a" if r["frontier_fraction"] is None else f"{r['frontier_fraction']:.2f} ± {r['frontier_fraction_std']:.2f}"
+        early = "n/a" if r["frontier_fraction_early"] is None else f"{r['frontier_fraction_early']:.2f}"
+        ratio = "" if r["master_ratio_vs_random"] is None else f"{r['master_ratio_vs_random']:.2f}×"
+        params = ", ".join(f"{k}={v}" for k, v in r["params"].items()) or "defaults"
+        lines.append(
+            f"| {r['teacher']} | {params} | {r['signal']} | {frac} | {early} | "
+            f"{r['episodes_to_master']:.0f} ± {r['episodes_to_master_std']:.0f} | {ratio} | "
+            f"{r['n_mastered']}/{len(r['per_seed'])} |"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,100 @@
+"""Simulated bandit students and the benchmark runner."""
+
+import numpy as np
+import pytest
+from gymnasium import spaces
+
+import teachers
+from teachers.arms import ArmSpace
+from teachers.simulated_bandits import (
+    BanditStudent,
+    BoxBanditStudent,
+    bandit_table_markdown,
+    benchmark_bandit_teachers,
+    run_bandit_episodes,
+)
+
+
+def test_arm_kinds_and_initial_mastery():
+    st = BanditStudent(seed=0, n_learnable=3, n_unlearnable=2, n_mastered=5)
+    assert st.task_space == spaces.Discrete(10)
+    assert sorted(st.kinds.tolist()) == ["learnable"] * 3 + ["mastered"] * 5 + ["unlearnable"] * 2
+    assert st.mastered_pct() == pytest.approx(50.0)
+    assert st.frontier().tolist() == st.learnable().tolist()
+    c = st.competence()
+    assert np.all(c[st.kinds == "unlearnable"] == 0.0)
+    assert np.all((c[st.learnable()] >= 0.05) & (c[st.learnable()] <= 0.5))
+
+
+def test_unlearnable_never_succeeds_and_learnable_improves():
+    st = BanditStudent(seed=1, n_learnable=1, n_unlearnable=1, n_mastered=0, learning_rate=(0.05, 0.05))
+    hard = int(np.flatnonzero(st.kinds == "unlearnable")[0])
+    easy = 1 - hard
+    assert not any(st.episode(np.int64(hard))[1] for _ in range(200))
+    before = st.competence()[easy]
+    for _ in range(200):
+        st.episode(np.int64(easy))
+    after = st.competence()[easy]
+    # 200 episodes at 0.05 per episode in logit space.
+    assert np.log(after / (1 - after)) - np.log(before / (1 - before)) == pytest.approx(10.0)
+    assert st.mastered()[easy] and st.mastered_pct() == 50.0
+
+
+def test_score_is_an_advantage_magnitude_proxy():
+    """With an exact critic, E[score] = 2c(1-c) · reward_scale."""
+    st = BanditStudent(seed=2, n_learnable=1, n_unlearnable=0, n_mastered=0,
+                       learning_rate=(1e-12, 1e-12), value_noise=0.0, reward_scale=3.0)
+    c = float(st.competence()[0])
+    scores = [st.episode(np.int64(0))[0] for _ in range(20000)]
+    assert np.mean(scores) == pytest.approx(3.0 * 2 * c * (1 - c), rel=0.03)
+
+
+def test_student_is_seeded():
+    a, b = BanditStudent(seed=4), BanditStudent(seed=4)
+    assert [a.episode(np.int64(i % 24)) for i in range(50)] == [b.episode(np.int64(i % 24)) for i in range(50)]
+    assert not np.array_equal(BanditStudent(seed=5).kinds, a.kinds)
+
+
+def test_bad_student_params():
+    with pytest.raises(ValueError, match="n_learnable"):
+        BanditStudent(n_learnable=-1)
+    with pytest.raises(ValueError, match="initial_competence"):
+        BanditStudent(initial_competence=(0.5, 0.2))
+    with pytest.raises(ValueError, match="outside"):
+        BanditStudent(seed=0).episode(np.int64(99))
+
+
+def test_box_student_cells_match_teacher_bins():
+    st = BoxBanditStudent(seed=0, grid=3, dim=2)
+    assert st.n_arms == 9 and isinstance(st.task_space, spaces.Box)
+    cells = ArmSpace(st.task_space, bins=3)
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        x = rng.random(2)
+        assert st.arm_of(x) == cells.arm_of(x)
+    with pytest.raises(ValueError, match="outside"):
+        st.arm_of(np.array([1.5, 0.0]))
+
+
+def test_run_bandit_episodes_ucb_beats_uniform():
+    res = {}
+    for name in ("random", "ucb"):
+        st = BanditStudent(seed=0)
+        res[name] = run_bandit_episodes(teachers.make(name, st.task_space, seed=0), st, 3000, warmup=300)
+    assert sum(res["ucb"]["arm_counts"]) == 3000
+    assert 0.0 <= res["random"]["frontier_fraction"] < res["ucb"]["frontier_fraction"] <= 1.0
+    with pytest.raises(ValueError, match="signal"):
+        run_bandit_episodes(teachers.make("ucb", spaces.Discrete(24)), BanditStudent(seed=0), 10, signal="x")
+
+
+def test_benchmark_rows_and_table():
+    rows = benchmark_bandit_teachers(["random", "sec"], seeds=[0, 1], n_episodes=400, warmup=100,
+                                     student="bandit-box", student_params={"grid": 2})
+    assert [r["teacher"] for r in rows] == ["random", "sec"]
+    assert rows[1]["params"] == {"bins": 2}
+    assert rows[0]["master_ratio_vs_random"] == 1.0
+    assert len(rows[1]["per_seed"]) == 2
+    table = bandit_table_markdown(rows)
+    assert table.count("\n") == 3 and "| sec | bins=2 | advantage |" in table
+    with pytest.raises(ValueError, match="nope"):
+        benchmark_bandit_teachers(["random"], [0], 10, student="nope")
