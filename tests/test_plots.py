@@ -14,8 +14,11 @@ from matplotlib.collections import PathCollection, QuadMesh
 from matplotlib.patches import Ellipse, Rectangle
 
 from students.plots import (
+    RunData,
     animate_curriculum,
+    curriculum_frames,
     load_run,
+    plot_density_over_time,
     plot_learning_curves,
     plot_sampling_density,
     plot_teacher_internals,
@@ -203,3 +206,22 @@ def test_render_run_skips_what_the_run_lacks(tmp_path):
     written = render_run(write_run_dir(fake, tmp_path / "r"), tmp_path / "out", animation=False)
     assert {p.name for p in written} == {"sampling_density.png", "density_over_time.png",
                                          "task_histograms.png", "learning_curves.png"}
+
+
+def test_one_and_three_dimensional_task_spaces():
+    rng = np.random.default_rng(0)
+    for d in (1, 3):
+        tasks = rng.uniform(0.0, 0.3, (100, d))  # all in the lower 30% of each dimension
+        history = [{"episode": i, "step": 10 * i, "task": t.tolist(), "return": 1.0} for i, t in enumerate(tasks)]
+        run = RunData(config={"task_space": {"low": [0.0] * d, "high": [1.0] * d}},
+                      test_set=np.linspace(0, 1, 4 * d).reshape(4, d), history=history,
+                      evaluations=[{"step": 500, "returns": [0.0, 1.0, 2.0, 3.0], "mastered_pct": 25.0}])
+        dims = (0, 2) if d == 3 else (0,)
+        density, edges = sampling_density(run.tasks, run.low, run.high, dims=dims, bins=10)
+        assert density.shape == (10,) * len(dims)
+        assert density[(slice(3, None),) * len(dims)].sum() == 0 and density.sum() == pytest.approx(1.0)
+        assert len(curriculum_frames(run, n_frames=2, dims=dims if d == 3 else (0, 1))) == 2
+        plot_density_over_time(run, dims=dims if d == 3 else (0, 1))
+    fig = plot_teacher_internals({"gmm": {"means": [[0.5, 0.5, 0.5, 0.9]], "covariances": [np.eye(4).tolist()],
+                                          "weights": [1.0]}}, [0.0] * 3, [1.0] * 3, dims=(1, 2))
+    assert len([p for p in fig.axes[0].patches if isinstance(p, Ellipse)]) == 1  # task ⊕ ALP means work

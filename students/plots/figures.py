@@ -95,8 +95,8 @@ def sampling_density(
     :return: ``(density, edges)``: ``density[i, j]`` is the fraction of tasks in x-cell ``i``
         and y-cell ``j`` (1-D tasks: ``density[i]``); ``edges`` the cell edges per dimension.
     """
-    tasks = np.asarray(tasks, dtype=np.float64).reshape(len(tasks), -1)
     low, high = np.atleast_1d(low).astype(float), np.atleast_1d(high).astype(float)
+    tasks = np.asarray(tasks, dtype=np.float64).reshape(-1, low.size)
     dims = _check_dims(dims, low.size)
     if bins < 1:
         raise ValueError(f"bins must be >= 1, got {bins}")
@@ -179,7 +179,7 @@ def plot_density_over_time(run: RunData, n_windows: int = 4, dims: Sequence[int]
         fig = _new_figure(7, 4)
         ax = fig.add_subplot()
         cols = [sampling_density(run.tasks[c], run.low, run.high, (0,), bins)[0] for c in chunks]
-        edges = sampling_density(run.tasks[:0], run.low, run.high, (0,), bins)[1][0]
+        edges = sampling_density(run.tasks, run.low, run.high, (0,), bins)[1][0]
         step_edges = [run.steps[c.start] if n else 0 for c in chunks] + [run.steps[-1] if n else 1]
         mesh = ax.pcolormesh(step_edges, edges, np.array(cols).T, cmap="viridis", vmin=0)
         fig.colorbar(mesh, ax=ax, label="fraction of episodes")
@@ -221,8 +221,8 @@ def plot_task_histograms(
     :param bins: bins per dimension (integer dimensions get one bin per integer).
     :param title: figure title.
     """
-    tasks = np.asarray(tasks, dtype=np.float64).reshape(len(tasks), -1)
     low, high = np.atleast_1d(low).astype(float), np.atleast_1d(high).astype(float)
+    tasks = np.asarray(tasks, dtype=np.float64).reshape(-1, low.size)
     d = low.size
     ncols = min(d, 4)
     nrows = -(-d // ncols)
@@ -362,7 +362,7 @@ def plot_teacher_internals(
     fig = _new_figure(6.0 * (spatial + bars) - (1.0 if bars and spatial else 0.0), 4.5)
     axes = fig.subplots(1, spatial + bars, squeeze=False)[0]
     if spatial:
-        tasks = None if tasks is None else np.asarray(tasks, dtype=np.float64).reshape(len(tasks), -1)
+        tasks = None if tasks is None else np.asarray(tasks, dtype=np.float64).reshape(-1, np.size(low))
         mappable = _draw_internals(axes[0], internals, np.atleast_1d(low), np.atleast_1d(high), names, tasks, dims)
         if mappable is not None:
             fig.colorbar(mappable, ax=axes[0], label="absolute learning progress")

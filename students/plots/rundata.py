@@ -124,6 +124,8 @@ class RunData:
                 flat = self.high <= self.low
                 self.low, self.high = self.low - 0.5 * flat, self.high + 0.5 * flat
         d = self.low.size
+        if len(self.tasks) == 0:
+            self.tasks = np.zeros((0, d))
         if self.tasks.size and self.tasks.shape[1] != d:
             raise ValueError(f"history tasks have dimension {self.tasks.shape[1]}, task space has {d}")
         if self.test_set.size == 0:
