@@ -170,3 +170,60 @@ def write_run_dir(run: FakeRun, path: str | Path, resumed_at: int | None = None)
             text += "\n" + "".join(line + "\n" for line in again[name])
         (path / f"{name}.jsonl").write_text(text)
     return path
+
+
+def make_demo_run(n_episodes: int = 2000, seed: int = 0) -> FakeRun:
+    """A plausible ALP-GMM curriculum for documentation pictures (synthetic, not trained).
+
+    The student's competence ``c`` grows from 0.1 to 0.9; a task's difficulty is the mean of
+    ``gate_x / 10`` and ``1 - gate_width / 4``; the teacher keeps 3 Gaussians on the
+    competence frontier (difficulty ≈ c) plus 20% uniform exploration.
+    """
+    rng = np.random.default_rng(seed)
+    low, high = np.array(LOW), np.array(HIGH)
+    names = ["gate_x", "gate_width"]
+    xs, ys = np.linspace(0.5, 9.5, 10), np.linspace(0.2, 3.8, 10)
+    test_set = [[float(x), float(y)] for y in ys for x in xs]
+    config = {"env": {"id": "teachrl/PointGate-v0"}, "teacher": {"name": "alp-gmm", "params": {}},
+              "student": {"algo": "ppo"}, "seed": seed, "n_envs": 1,
+              "task_space": {"low": LOW, "high": HIGH, "names": names}}
+    run = FakeRun(config=config, test_set=test_set)
+
+    def difficulty(t):
+        return (t[..., 0] / 10 + 1 - t[..., 1] / 4) / 2
+
+    def frontier(c, k):  # k points of difficulty c spread across the space
+        x = np.clip(np.linspace(0.15, 0.85, k) * 2 * c, 0, 1)
+        return np.stack([10 * x, 4 * (1 - np.clip(2 * c - x, 0, 1))], axis=1)
+
+    gmm = None
+    for ep in range(n_episodes):
+        c = 0.1 + 0.8 * ep / n_episodes
+        step = 50 * (ep + 1)
+        if ep % 250 == 0:
+            means = frontier(c, 3)
+            covs = [np.array([[0.6, r], [r, 0.08]]) for r in rng.uniform(-0.15, 0.15, 3)]
+            gmm = {"means": means.tolist(), "covariances": [cv.tolist() for cv in covs],
+                   "weights": [1 / 3] * 3, "lp": rng.uniform(0.05, 0.6, 3).round(3).tolist()}
+            run.events.append(("teacher", step - 50 if ep else 0, ep, {"gmm": gmm}))
+        if rng.random() < 0.2:
+            task = rng.uniform(low, high)
+        else:
+            k = rng.integers(3)
+            task = np.clip(rng.multivariate_normal(gmm["means"][k], gmm["covariances"][k]), low, high)
+        ret = float(100 / (1 + np.exp(-12 * (c - difficulty(task)))) + rng.normal(0, 5))
+        rec = {"episode": ep, "step": step, "env": 0, "task": task.tolist(), "score": ret, "return": ret,
+               "length": 200, "success": ret > 70}
+        run.events.append(("episodes", step, [rec]))
+        if (ep + 1) % 200 == 0:
+            rets = [float(100 / (1 + np.exp(-12 * (c - difficulty(np.array(t)))))) for t in test_set]
+            succ = [r > 70 for r in rets]
+            run.events.append(("evaluation", step, {"step": step, "returns": rets, "successes": succ,
+                                                    "mastered_pct": 100.0 * float(np.mean(succ))}))
+    return run
+
+
+if __name__ == "__main__":  # python -m tests.fake_runs OUT_DIR: write the demo run directory
+    import sys
+
+    print(write_run_dir(make_demo_run(), sys.argv[1]))

@@ -72,7 +72,7 @@ def curriculum_frames(
         # a fixed layout: every frame has the same geometry, and it is much faster to draw
         fig = _new_figure(4.6 * ncols, 3.8, layout=None)
         fig.set_dpi(dpi)
-        fig.subplots_adjust(left=0.09, right=0.97, bottom=0.14, top=0.84, wspace=0.45)
+        fig.subplots_adjust(left=0.09, right=0.97, bottom=0.14, top=0.84, wspace=0.6)
         axes = list(fig.subplots(1, ncols, squeeze=False)[0])
         ax = axes.pop(0)
         if has_spatial_internals(internals):
