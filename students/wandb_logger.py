@@ -19,8 +19,8 @@ What is logged (keys):
 - every teacher snapshot: ``teacher/internals`` (image: GMM 2σ ellipses coloured by ALP,
   RIAC regions, ADR box, over the window's tasks; arm probabilities as bars), scalars
   ``teacher/n_components``, ``teacher/max_lp``, ``teacher/n_regions``,
-  ``teacher/bounds/<dim>/low|high``, ``teacher/prob/<arm>``, plus a W&B bar chart
-  ``teacher/probabilities``;
+  ``teacher/bounds/<dim>/low|high``, ``teacher/prob/<arm>`` (up to 32 arms), plus a W&B
+  bar chart ``teacher/probabilities`` (the 64 most probable arms);
 - every evaluation: ``eval/mastered_pct``, ``eval/mean_return``, ``eval/success_rate``,
   ``eval/test_set_map`` (image: return per test task on the grid) and ``eval/per_task``
   (a Table of test task, return, success).
@@ -50,6 +50,7 @@ __all__ = ["WandbLogger"]
 
 MODES = ("online", "offline", "disabled")
 STATE_FILE = "teachrl_wandb.json"
+MAX_ARM_SCALARS = 32  # per-arm scalars only for small arm sets (the bar chart shows the rest)
 
 
 def _jsonable(value: Any) -> Any:
@@ -296,6 +297,7 @@ class WandbLogger(RunLogger):
         import wandb
 
         from students.plots import plot_teacher_internals
+        from students.plots.figures import top_arms
 
         internals = snap["internals"]
         out: dict[str, Any] = {}
@@ -314,13 +316,11 @@ class WandbLogger(RunLogger):
                 out[f"teacher/bounds/{name}/low"] = float(internals["bounds"]["low"][i])
                 out[f"teacher/bounds/{name}/high"] = float(internals["bounds"]["high"][i])
         if internals.get("probabilities") is not None:
-            probs = [float(p) for p in internals["probabilities"]]
-            arms = internals.get("arms")
-            labels = [str(a) for a in arms] if arms is not None and len(arms) == len(probs) else [
-                str(i) for i in range(len(probs))]
-            for label, p in zip(labels, probs, strict=True):
-                out[f"teacher/prob/{label}"] = p
-            table = wandb.Table(data=[[a, p] for a, p in zip(labels, probs, strict=True)],
+            labels, probs, n_arms = top_arms(internals)
+            if n_arms <= MAX_ARM_SCALARS:
+                for label, p in zip(labels, probs, strict=True):
+                    out[f"teacher/prob/{label}"] = float(p)
+            table = wandb.Table(data=[[a, float(p)] for a, p in zip(labels, probs, strict=True)],
                                 columns=["arm", "probability"])
             out["teacher/probabilities"] = wandb.plot.bar(table, "arm", "probability",
                                                           title="Arm sampling probabilities")

@@ -225,3 +225,13 @@ def test_one_and_three_dimensional_task_spaces():
     fig = plot_teacher_internals({"gmm": {"means": [[0.5, 0.5, 0.5, 0.9]], "covariances": [np.eye(4).tolist()],
                                           "weights": [1.0]}}, [0.0] * 3, [1.0] * 3, dims=(1, 2))
     assert len([p for p in fig.axes[0].patches if isinstance(p, Ellipse)]) == 1  # task ⊕ ALP means work
+
+
+def test_many_arms_show_only_the_most_probable():
+    probs = np.full(500, 0.5 / 497)
+    probs[[3, 250, 499]] = [0.2, 0.2, 0.1]
+    ax = plot_teacher_internals({"probabilities": probs.tolist()}, LOW, HIGH).axes[-1]
+    assert len(ax.patches) == 64
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert {"3", "250", "499"} <= set(labels) and labels == sorted(labels, key=int)
+    assert "of 500" in ax.get_xlabel()

@@ -24,6 +24,7 @@ from students.plots.rundata import RunData
 __all__ = [
     "figure_to_array",
     "has_spatial_internals",
+    "top_arms",
     "plot_density_over_time",
     "plot_learning_curves",
     "plot_sampling_density",
@@ -320,15 +321,28 @@ def _draw_internals(ax: Axes, internals, low, high, names, tasks, dims):
     return ScalarMappable(norm=norm, cmap=cmap)
 
 
-def _draw_probabilities(ax: Axes, internals) -> None:
+MAX_BARS = 64  # more arms than this: only the most probable ones get a bar
+
+
+def top_arms(internals: dict[str, Any], k: int = MAX_BARS) -> tuple[list[str], np.ndarray, int]:
+    """Labels and probabilities of the (at most ``k``) most probable arms, in arm order.
+
+    :return: ``(labels, probabilities, n_arms)``.
+    """
     probs = np.asarray(internals["probabilities"], dtype=np.float64).ravel()
-    labels = [str(a) for a in internals.get("arms", range(len(probs)))]
-    if len(labels) != len(probs):
-        labels = [str(i) for i in range(len(probs))]
+    arms = internals.get("arms")
+    labels = [str(a) for a in arms] if arms is not None and len(arms) == len(probs) else [
+        str(i) for i in range(len(probs))]
+    keep = np.arange(len(probs)) if len(probs) <= k else np.sort(np.argsort(-probs, kind="stable")[:k])
+    return [labels[i] for i in keep], probs[keep], len(probs)
+
+
+def _draw_probabilities(ax: Axes, internals) -> None:
+    labels, probs, n = top_arms(internals)
     ax.bar(np.arange(len(probs)), probs, color="tab:orange")
     ax.set_xticks(np.arange(len(probs)), labels, rotation=90 if len(probs) > 8 else 0, fontsize=7)
     ax.set_ylim(0, max(float(probs.max(initial=0.0)) * 1.1, 1e-9))
-    ax.set_xlabel("arm")
+    ax.set_xlabel("arm" if len(probs) == n else f"arm (the {len(probs)} most probable of {n})")
     ax.set_ylabel("sampling probability")
 
 
