@@ -15,8 +15,9 @@ What is logged (keys):
   episodes: ``curriculum/episodes`` (a ``wandb.Table`` in ``INCREMENTAL`` mode: each log
   adds the rows of the episodes finished since the previous one; W&B shows them as one
   table), ``curriculum/hist/<dim name>`` (``wandb.Histogram`` per task dimension) and
-  ``curriculum/density`` (2-D sampling-density heatmap image; first two dimensions);
-- every teacher snapshot: ``teacher/internals`` (image: GMM 2σ ellipses coloured by ALP,
+  ``curriculum/density`` (2-D sampling-density heatmap image on ``dims``; ``d >= 2``);
+- every teacher snapshot: numeric top-level internals as ``teacher/<key>``,
+  ``teacher/internals`` (image: GMM 2σ ellipses coloured by ALP,
   RIAC regions, ADR box, over the window's tasks; arm probabilities as bars), scalars
   ``teacher/n_components``, ``teacher/max_lp``, ``teacher/n_regions``,
   ``teacher/bounds/<dim>/low|high``, ``teacher/prob/<arm>`` (up to 32 arms), plus a W&B
@@ -300,7 +301,10 @@ class WandbLogger(RunLogger):
         from students.plots.figures import top_arms
 
         internals = snap["internals"]
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {
+            f"teacher/{k}": float(v) for k, v in internals.items()
+            if isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+        }
         gmm = internals.get("gmm")
         if gmm:
             out["teacher/n_components"] = len(gmm.get("means", []))
