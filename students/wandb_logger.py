@@ -80,6 +80,8 @@ class WandbLogger(RunLogger):
     :param window_episodes: how many of the most recent episodes the histograms, density
         and teacher images show.
     :param dims: the two task dimensions drawn in the 2-D images when ``d > 2``.
+    :param max_table_rows: the episode table stops growing (with a warning) after this many
+        rows: W&B keeps an incremental table's rows in memory. ``history.jsonl`` has them all.
     """
 
     def __init__(
@@ -93,6 +95,7 @@ class WandbLogger(RunLogger):
         log_every_episodes: int = 200,
         window_episodes: int = 1000,
         dims: Sequence[int] = (0, 1),
+        max_table_rows: int = 100_000,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -109,6 +112,7 @@ class WandbLogger(RunLogger):
         self.log_every_episodes = int(log_every_episodes)
         self.window_episodes = int(window_episodes)
         self.dims = tuple(dims)
+        self.max_table_rows = int(max_table_rows)
         self.run = None
         self._state_path = self.run_dir / "wandb" / STATE_FILE
         self._last_logged: int | None = None  # last step sent, this or a previous session
@@ -122,6 +126,7 @@ class WandbLogger(RunLogger):
         self._n_episodes = 0
         self._table = None
         self._warned_backwards = False
+        self._table_full_warned = False
         self.n_dropped_steps = 0
 
     # ------------------------------------------------------------------ RunLogger hooks
@@ -263,6 +268,13 @@ class WandbLogger(RunLogger):
             columns = ["step", "episode", "env", *self.names, "teacher_task", "score", "return",
                        "length", "success"]
             self._table = wandb.Table(columns=columns, log_mode="INCREMENTAL", allow_mixed_types=True)
+        room = self.max_table_rows - len(self._table.data)
+        if len(records) > room:
+            if room > 0 or not self._table_full_warned:
+                warnings.warn(f"the W&B episode table reached max_table_rows={self.max_table_rows}; later "
+                              "episodes are only in history.jsonl", stacklevel=3)
+                self._table_full_warned = True
+            records = records[: max(room, 0)]
         for r in records:
             task = np.atleast_1d(np.asarray(r["task"])).ravel()
             self._table.add_data(
@@ -367,6 +379,7 @@ class WandbLogger(RunLogger):
             return {}
 
     def _write_state(self, run_id: str) -> None:
+        self._state_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._state_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"id": run_id, "last_step": self._last_logged}), encoding="utf-8")
         os.replace(tmp, self._state_path)

@@ -169,3 +169,37 @@ def test_disabled_mode_writes_nothing_and_bad_arguments(wandb_env, tmp_path):
         WandbLogger(tmp_path, mode="cloud")
     with pytest.raises(ValueError, match="log_every_episodes"):
         WandbLogger(tmp_path, log_every_episodes=0)
+
+
+class _RecordingRun:
+    """Stands in for a wandb Run: records the log calls."""
+
+    id = "stub"
+
+    def __init__(self):
+        self.calls = []
+
+    def log(self, data, step=None):
+        self.calls.append((step, data))
+
+    def finish(self):
+        pass
+
+
+def test_late_records_merge_into_the_current_step_and_table_is_capped(tmp_path):
+    fake = make_fake_run("adr", n_batches=3)
+    logger = WandbLogger(tmp_path, mode="disabled", log_every_episodes=100, max_table_rows=6)
+    logger.on_start(fake.config, fake.test_set)
+    logger.run = run = _RecordingRun()  # exercise the buffering without starting wandb
+    (_, s1, r1), (_, s2, r2), (_, s3, r3) = fake.events
+    logger.on_episodes(s1, r1)
+    with pytest.warns(UserWarning, match="max_table_rows"):
+        logger.on_episodes(s2, r2)  # 8 rows > 6: the last 2 are left out
+    with pytest.warns(UserWarning, match="cannot go back"):
+        logger.on_metrics(s1, {"loss": 0.5})  # late: W&B steps cannot go back
+    logger.on_episodes(s3, r3)
+    logger.close()
+    assert [step for step, _ in run.calls] == [s1, s2, s3]
+    assert run.calls[1][1]["metrics/loss"] == 0.5
+    assert len(logger._table.data) == 6 and logger._table.data[-1][1] == r2[1]["episode"]
+    assert run.calls[2][1]["train/episodes"] == 12  # counted even when not tabled

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 import zlib
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,8 @@ def read_records(path: str | Path) -> list[Any]:
         if kind == 0 and length == 0:  # zero padding up to the end of the block
             pos += left
             continue
+        if pos + HEADER + length > len(data):  # still being written
+            break
         chunk = data[pos + HEADER:pos + HEADER + length]
         assert zlib.crc32(bytes([kind]) + chunk) & 0xFFFFFFFF == crc, f"bad checksum at {pos}"
         pos += HEADER + length
@@ -56,14 +59,30 @@ def read_records(path: str | Path) -> list[Any]:
     return records
 
 
+def finished_records(offline_run_dir: str | Path, timeout: float = 30.0) -> list[Any]:
+    """The records of a finished offline run, waiting until its ``exit`` record is written.
+
+    ``Run.finish()`` can return before the wandb-core service has flushed the file's last
+    block, so a reader right after ``finish()`` must wait for the end marker.
+    """
+    (path,) = Path(offline_run_dir).glob("run-*.wandb")
+    deadline = time.monotonic() + timeout
+    while True:
+        records = read_records(path)
+        if records and records[-1].WhichOneof("record_type") == "exit":
+            return records
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{path} has no exit record after {timeout} s")
+        time.sleep(0.05)
+
+
 def read_history(offline_run_dir: str | Path) -> list[tuple[int, dict[str, Any]]]:
     """The logged rows of an offline run: ``[(step, {key: value}), ...]`` in log order.
 
     Nested values (media, tables) come back as dicts, e.g. ``row["t"]["path"]``.
     """
-    (path,) = Path(offline_run_dir).glob("run-*.wandb")
     rows = []
-    for rec in read_records(path):
+    for rec in finished_records(offline_run_dir):
         if rec.WhichOneof("record_type") != "history":
             continue
         row: dict[str, Any] = {}
@@ -79,9 +98,8 @@ def read_history(offline_run_dir: str | Path) -> list[tuple[int, dict[str, Any]]
 
 def read_config(offline_run_dir: str | Path) -> dict[str, Any]:
     """The run config the offline run recorded (``{key: value}``)."""
-    (path,) = Path(offline_run_dir).glob("run-*.wandb")
     config: dict[str, Any] = {}
-    for rec in read_records(path):
+    for rec in finished_records(offline_run_dir):
         if rec.WhichOneof("record_type") == "run":
             for item in rec.run.config.update:
                 config[item.key] = json.loads(item.value_json)
