@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import inspect
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import gymnasium as gym
 import yaml
 
-__all__ = ["ALGORITHMS", "ON_POLICY", "RunConfig", "algorithm_class", "parse_overrides"]
+__all__ = ["ALGORITHMS", "ON_POLICY", "RunConfig", "algorithm_class", "load_yaml", "parse_overrides"]
 
 #: Student names → stable-baselines3 class names.
 ALGORITHMS = {"ppo": "PPO", "a2c": "A2C", "sac": "SAC", "td3": "TD3", "ddpg": "DDPG", "dqn": "DQN"}
@@ -36,6 +37,29 @@ def algorithm_class(name: str) -> type:
     return getattr(stable_baselines3, ALGORITHMS[key])
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads ``3e-4`` as a float (YAML 1.2; PyYAML alone says str)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text (safe; scientific notation without a dot is a float)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
 def parse_overrides(items: Sequence[str] | None, what: str) -> dict[str, Any]:
     """Parse ``["k=v", ...]``; values are YAML (``lr=3e-4``, ``net=[64,64]``, ``x=true``).
 
@@ -48,7 +72,7 @@ def parse_overrides(items: Sequence[str] | None, what: str) -> dict[str, Any]:
         if not sep or not key.strip():
             raise ValueError(f"bad {what} parameter {item!r}: expected KEY=VALUE")
         try:
-            out[key.strip()] = yaml.safe_load(raw) if raw.strip() else None
+            out[key.strip()] = load_yaml(raw) if raw.strip() else None
         except yaml.YAMLError as err:
             raise ValueError(f"bad {what} parameter {item!r}: value is not valid YAML") from err
     return out
@@ -154,8 +178,7 @@ class RunConfig:
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"config file {str(path)!r} does not exist")
-        with open(path) as f:
-            data = yaml.safe_load(f) or {}
+        data = load_yaml(path.read_text()) or {}
         return cls.from_dict(data)
 
     def to_dict(self) -> dict[str, Any]:

@@ -48,6 +48,8 @@ class TaskEchoEnv(gym.Env):
     :param discrete_actions: ``Discrete(2)`` actions (for DQN) instead of a 1-D ``Box``.
     :param crash_at_step: raise ``RuntimeError`` at this step of the env's life (tests of
         crashed workers); ``None`` never.
+    :param apply_task_immediately: break the env contract on purpose: ``set_task`` switches
+        the running episode's task (tests of the loop's attribution check).
     """
 
     metadata = {"render_modes": []}
@@ -59,6 +61,7 @@ class TaskEchoEnv(gym.Env):
         max_length: int = 12,
         discrete_actions: bool = False,
         crash_at_step: int | None = None,
+        apply_task_immediately: bool = False,
     ) -> None:
         if not 1 <= min_length <= max_length:
             raise ValueError(f"need 1 <= min_length <= max_length, got {min_length}, {max_length}")
@@ -72,6 +75,7 @@ class TaskEchoEnv(gym.Env):
         )
         self.min_length, self.max_length = min_length, max_length
         self.crash_at_step = crash_at_step
+        self.apply_task_immediately = apply_task_immediately
         self._pending = self.default_task.copy()
         self._task = self.default_task.copy()
         self._length = 1
@@ -81,6 +85,8 @@ class TaskEchoEnv(gym.Env):
     def set_task(self, task: Any) -> None:
         """Validate ``task`` now; it becomes active at the next reset."""
         self._pending = self._check(task)
+        if self.apply_task_immediately:
+            self._task = self._pending.copy()
 
     def _check(self, task: Any) -> np.ndarray:
         if isinstance(task, dict):
@@ -121,7 +127,7 @@ class TaskEchoEnv(gym.Env):
 
 
 class RecordingTeacher(Teacher):
-    """Uniform teacher that records every ``(task, score)`` update, in order (tests).
+    """Uniform teacher that records every sampled task and every ``(task, score)`` update.
 
     :param task_space: a ``Box`` task space.
     :param seed: RNG seed.
@@ -131,9 +137,12 @@ class RecordingTeacher(Teacher):
     def __init__(self, task_space, seed=None, reward_range=None) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range)
         self.updates: list[tuple[list[float], float]] = []
+        self.samples: list[list[float]] = []
 
     def _sample(self):
-        return self.unit.from_unit(self.rng.random(self.unit.dim))
+        task = self.unit.from_unit(self.rng.random(self.unit.dim)).astype(self.task_space.dtype)
+        self.samples.append([float(v) for v in task])
+        return task
 
     def _update(self, task, score):
         self.updates.append(([float(v) for v in np.asarray(task).reshape(-1)], float(score)))

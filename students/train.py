@@ -20,6 +20,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -64,8 +65,16 @@ def make_vec_env(config: RunConfig) -> VecEnv:
     """The training vector env of ``config`` (not yet seeded)."""
     fns = [EnvFactory(config.env, config.env_kwargs) for _ in range(config.n_envs)]
     if config.vec_env == "subproc":
-        return SubprocVecEnv(fns, start_method=config.start_method)
+        return make_subproc_vec_env(fns, config.start_method)
     return DummyVecEnv(fns)
+
+
+def make_subproc_vec_env(env_fns: Sequence[Callable[[], gym.Env]], start_method: str) -> SubprocVecEnv:
+    """``SubprocVecEnv`` with ``start_method``; under forkserver, SB3 and the env module are
+    preloaded in the fork server so each worker starts without re-importing torch."""
+    if start_method == "forkserver":
+        multiprocessing.set_forkserver_preload([__name__])
+    return SubprocVecEnv(list(env_fns), start_method=start_method)
 
 
 def make_loggers(config: RunConfig, run_dir: Path) -> list[RunLogger]:
@@ -132,6 +141,7 @@ class CurriculumCallback(BaseCallback):
         self.last_evaluation = loop_state.get("last_evaluation")
         self.last_checkpoint_step = loop_state.get("step")
         self._window: list[dict[str, Any]] = []
+        self._last_metrics_step = self._last_teacher_step = loop_state.get("step")
         self._t_log, self._step_log = time.perf_counter(), 0
 
     @staticmethod
@@ -172,12 +182,14 @@ class CurriculumCallback(BaseCallback):
                 metrics[key] = float(value)
         self.run_logger.on_metrics(step, metrics)
         self._window, self._t_log, self._step_log = [], now, step
+        self._last_metrics_step = step
 
     def log_teacher(self) -> None:
         """One teacher internals snapshot."""
         self.run_logger.on_teacher(
             self.num_timesteps, self.curriculum.n_episodes, self.curriculum.teacher.internals()
         )
+        self._last_teacher_step = self.num_timesteps
 
     def evaluate(self) -> dict[str, Any]:
         """Evaluate on the test set now and log it."""
@@ -232,8 +244,10 @@ class CurriculumCallback(BaseCallback):
     def finish(self) -> None:
         """End of training: last metrics, snapshot, evaluation and checkpoint."""
         self.drain()
-        self.log_metrics()
-        self.log_teacher()
+        if self._last_metrics_step != self.num_timesteps:
+            self.log_metrics()
+        if self._last_teacher_step != self.num_timesteps:
+            self.log_teacher()
         if self.evaluator is not None and self.last_eval_step != self.num_timesteps:
             self.evaluate()
         if self.last_checkpoint_step != self.num_timesteps:
