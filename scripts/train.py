@@ -14,7 +14,7 @@ import argparse
 import sys
 from typing import Any
 
-from students.config import RunConfig, parse_overrides
+from students.config import RunConfig, load_yaml, parse_overrides
 
 # Flags that map one-to-one onto RunConfig fields (None = not given).
 _SIMPLE = (
@@ -62,15 +62,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """The config dict the flags describe: defaults < ``--config`` < flags."""
-    import yaml
-
     data = RunConfig.from_yaml(args.config).to_dict() if args.config else RunConfig().to_dict()
     for name in _SIMPLE:
         value = getattr(args, name)
         if value is not None:
             data[name] = value
     if args.env_kwargs is not None:
-        kwargs = yaml.safe_load(args.env_kwargs)
+        kwargs = load_yaml(args.env_kwargs)
         if not isinstance(kwargs, dict):
             raise ValueError(f"--env-kwargs must be a YAML mapping, got {args.env_kwargs!r}")
         data["env_kwargs"] = kwargs
