@@ -170,11 +170,14 @@ class CurriculumVecEnv(VecEnvWrapper):
 
     def step_wait(self):
         try:
-            obs, rewards, dones, infos = self.venv.step_wait()
+            return self._step_wait()
         except _WORKER_DEATH as err:
             raise RuntimeError(
                 "a vector-env worker process died (see its traceback above); training stopped"
             ) from err
+
+    def _step_wait(self):
+        obs, rewards, dones, infos = self.venv.step_wait()
         self._returns += rewards
         self._lengths += 1
         self.num_timesteps += self.num_envs
@@ -264,7 +267,10 @@ class CurriculumVecEnv(VecEnvWrapper):
 
     # ------------------------------------------------------------------ records
     def pop_records(self) -> list[dict[str, Any]]:
-        """History rows of the episodes delivered since the last call, in teacher order."""
+        """History rows of the episodes delivered since the last call, in teacher order.
+
+        Rows accumulate until popped: call this regularly (the run loop does, every step).
+        """
         records, self._records = self._records, []
         return records
 

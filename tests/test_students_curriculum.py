@@ -209,3 +209,20 @@ def test_bad_arguments():
         CurriculumVecEnv(venv, RecordingTeacher(SPACE), score="value")
     with pytest.raises(ValueError, match="task_map"):
         CurriculumVecEnv(venv, RecordingTeacher(SPACE), task_map=3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("start_method", ["spawn", "forkserver"])
+def test_exact_attribution_subproc_start_methods(start_method):
+    fns = [EnvFactory(ECHO) for _ in range(3)]
+    venv = make_subproc_vec_env(fns, start_method)
+    venv.seed(0)
+    teacher = RecordingTeacher(SPACE, seed=5)
+    cv = CurriculumVecEnv(venv, teacher)
+    try:
+        model = make_model("ppo", cv)
+        model.learn(1000)
+        model.learn(1000)
+        assert_exact(teacher, cv.pop_records(), n_envs=3)
+    finally:
+        close_vec_env(venv)

@@ -237,3 +237,13 @@ def test_config_parsing_errors(tmp_path):
         "lr": 3e-4, "net": [64, 64], "flag": True}
     with pytest.raises(ValueError, match="no checkpoint|no config.yaml"):
         run_curriculum(resume=tmp_path / "nothing")
+
+
+def test_resume_restores_vecnormalize(tmp_path):
+    first = run_curriculum(small_config(tmp_path, steps=768, eval_every=256, normalize=True))
+    ckpt = latest_checkpoint(first.run_dir / "checkpoints")
+    assert (ckpt / "vecnormalize.pkl").exists()
+    count = first.model.get_vec_normalize_env().obs_rms.count
+    second = run_curriculum({"steps": 1024}, resume=first.run_dir)
+    norm = second.model.get_vec_normalize_env()
+    assert norm is not None and norm.obs_rms.count > count > 700
