@@ -218,6 +218,11 @@ class RunConfig:
         choice("vec_env", VEC_ENVS)
         choice("start_method", START_METHODS)
         choice("device", DEVICES)
+        if self.device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ValueError("device 'cuda' was requested but torch sees no CUDA device")
         choice("wandb_mode", WANDB_MODES)
         from students.curriculum import SCORES
 

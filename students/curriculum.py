@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import VecEnv, VecEnvWrapper
+from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrapper
 
 from teachers.base import Teacher
 
@@ -116,11 +116,22 @@ class CurriculumVecEnv(VecEnvWrapper):
     def _env_task(self, task: Any) -> Any:
         return task if self.task_map is None else self.task_map(task)
 
-    def _set_pending(self, i: int) -> None:
-        task = self.teacher.sample()
-        env_task = self._env_task(task)
-        self.venv.env_method("set_task", env_task, indices=[i])
-        self.pending[i], self._pending_env[i] = task, env_task
+    def _set_pending(self, indices: list[int]) -> None:
+        """Sample the next task of every env in ``indices`` and set it in the env."""
+        tasks = [self.teacher.sample() for _ in indices]
+        env_tasks = [self._env_task(t) for t in tasks]
+        remotes = getattr(self.venv, "remotes", None)
+        if isinstance(self.venv, SubprocVecEnv) and len(indices) > 1:
+            # pipelined: all workers apply their task concurrently, one wait in total
+            for i, env_task in zip(indices, env_tasks, strict=True):
+                remotes[i].send(("env_method", ("set_task", (env_task,), {})))
+            for i in indices:
+                remotes[i].recv()
+        else:
+            for i, env_task in zip(indices, env_tasks, strict=True):
+                self.venv.env_method("set_task", env_task, indices=[i])
+        for i, task, env_task in zip(indices, tasks, env_tasks, strict=True):
+            self.pending[i], self._pending_env[i] = task, env_task
 
     def _check_task(self, i: int, info: dict, expected: Any, when: str) -> None:
         if not self.check_tasks or "task" not in info:
@@ -136,20 +147,19 @@ class CurriculumVecEnv(VecEnvWrapper):
                 "env apply set_task at the next reset, as the env contract requires?"
             )
 
-    def _start_next(self, i: int) -> None:
-        """Env ``i`` just reset: its pending task runs now; sample and set the next one."""
-        self.running[i], self._running_env[i] = self.pending[i], self._pending_env[i]
-        reset_infos = getattr(self.venv, "reset_infos", None)
-        if reset_infos is not None and len(reset_infos) > i and reset_infos[i]:
-            self._check_task(i, reset_infos[i], self._running_env[i], "at reset")
-        self._set_pending(i)
+    def _start_next(self, indices: list[int]) -> None:
+        """Envs ``indices`` just reset: their pending tasks run now; set the next ones."""
+        # (no check against the reset info here: the episode-end check covers it)
+        for i in indices:
+            self.running[i], self._running_env[i] = self.pending[i], self._pending_env[i]
+        self._set_pending(indices)
 
     # ------------------------------------------------------------------ VecEnv API
     def reset(self):
         """Reset every env; pending tasks (sampled now where missing) become the running ones."""
-        for i in range(self.num_envs):
-            if self.pending[i] is None:
-                self._set_pending(i)
+        missing = [i for i in range(self.num_envs) if self.pending[i] is None]
+        if missing:
+            self._set_pending(missing)
         try:
             obs = self.venv.reset()
         except _WORKER_DEATH as err:
@@ -160,8 +170,7 @@ class CurriculumVecEnv(VecEnvWrapper):
         self._adv_count[:] = 0
         for q in self._awaiting:
             q.clear()
-        for i in range(self.num_envs):
-            self._start_next(i)
+        self._start_next(list(range(self.num_envs)))
         return obs
 
     def step_async(self, actions: np.ndarray) -> None:
@@ -188,8 +197,10 @@ class CurriculumVecEnv(VecEnvWrapper):
                     self.running[i], o, self._actions[i], float(rewards[i]), bool(dones[i])
                 )
         if dones.any():
-            for i in np.flatnonzero(dones):
-                self._finish(int(i), infos[i])
+            done = np.flatnonzero(dones).tolist()
+            for i in done:
+                self._finish(i, infos[i])
+            self._start_next(done)
         return obs, rewards, dones, infos
 
     def _finish(self, i: int, info: dict) -> None:
@@ -215,7 +226,6 @@ class CurriculumVecEnv(VecEnvWrapper):
         else:
             score = record["return"] if self.score == "return" else float(success)
             self._deliver(self.running[i], record, score)
-        self._start_next(i)
 
     def _deliver(self, task: Any, record: dict[str, Any], score: float) -> None:
         self.teacher.update(task, score)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 from gymnasium import spaces
-from stable_baselines3 import A2C, DQN, PPO, SAC
+from stable_baselines3 import A2C, DQN, PPO, SAC, TD3
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.vec_env import DummyVecEnv
 
@@ -37,6 +37,9 @@ def make_model(algo: str, env):
         return A2C("MlpPolicy", env, n_steps=8, seed=0, device="cpu")
     if algo == "sac":
         return SAC("MlpPolicy", env, learning_starts=200, batch_size=32, buffer_size=5000,
+                   policy_kwargs={"net_arch": [32]}, seed=0, device="cpu")
+    if algo == "td3":
+        return TD3("MlpPolicy", env, learning_starts=200, batch_size=32, buffer_size=5000,
                    policy_kwargs={"net_arch": [32]}, seed=0, device="cpu")
     if algo == "dqn":
         return DQN("MlpPolicy", env, learning_starts=200, batch_size=32, buffer_size=5000,
@@ -76,7 +79,7 @@ def test_exact_attribution_every_env(kind, algo):
         close_vec_env(venv)
 
 
-@pytest.mark.parametrize("algo", ["a2c", "dqn"])
+@pytest.mark.parametrize("algo", ["a2c", "td3", "dqn"])
 def test_exact_attribution_other_algorithms(algo):
     venv = make_venv("dummy", discrete_actions=algo == "dqn")
     teacher = RecordingTeacher(SPACE, seed=2)

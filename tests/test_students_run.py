@@ -217,6 +217,8 @@ def test_evaluator_runs_every_task_and_episode():
         ({"score": "value"}, "score must be one of"),
         ({"vec_env": "ray"}, "vec_env must be one of"),
         ({"device": "tpu"}, "device must be one of"),
+        pytest.param({"device": "cuda"}, "no CUDA device", marks=pytest.mark.skipif(
+            __import__("torch").cuda.is_available(), reason="CUDA present")),
         ({"steps": -5}, "steps must be an integer >= 1, got -5"),
         ({"n_envs": 2.5}, "n_envs must be an integer"),
         ({"eval_tasks": 10}, "square test set size"),
