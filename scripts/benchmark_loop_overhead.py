@@ -91,14 +91,13 @@ def bench_setting(args, kind: str, env_kwargs: dict) -> dict:
         # raw env stepping with fixed random actions
         env_with, env_without = envs[0][0], envs[1][0]
         actions = [np.stack([env_with.action_space.sample() for _ in range(args.n_envs)]) for _ in range(64)]
-        episodes = [0]
+        episodes = {True: 0, False: 0}
 
-        def stepper(env, count):
+        def stepper(env, side):
             def run():
                 for k in range(args.env_chunk // args.n_envs):
                     _, _, dones, _ = env.step(actions[k % 64])
-                    if count:
-                        episodes[0] += int(dones.sum())
+                    episodes[side] += int(dones.sum())
             return run
 
         env_with.reset()
@@ -106,7 +105,7 @@ def bench_setting(args, kind: str, env_kwargs: dict) -> dict:
         raw = summarize(interleaved(stepper(env_with, True), stepper(env_without, False), args.rounds),
                         args.env_chunk)
         return {"vec_env": kind, "env_kwargs": env_kwargs, "ppo": ppo, "env_only": raw,
-                "mean_episode_length": args.env_chunk * args.rounds / max(episodes[0], 1)}
+                "mean_episode_length": args.env_chunk * args.rounds / max(episodes[True], 1)}
     finally:
         for _, raw_venv in envs:
             close_vec_env(raw_venv)

@@ -99,7 +99,8 @@ class CurriculumVecEnv(VecEnvWrapper):
         self._running_env: list[Any] = [None] * n
         self._pending_env: list[Any] = [None] * n
         self._returns = np.zeros(n, dtype=np.float64)
-        self._lengths = np.zeros(n, dtype=np.int64)
+        self._vec_steps = 0  # step() calls; an episode's length is counted from its start
+        self._started = [0] * n
         self._actions: np.ndarray | None = None
         #: Env steps taken through this wrapper (set it when resuming a run).
         self.num_timesteps = 0
@@ -165,7 +166,7 @@ class CurriculumVecEnv(VecEnvWrapper):
         except _WORKER_DEATH as err:
             raise RuntimeError("a vector-env worker process died during reset") from err
         self._returns[:] = 0.0
-        self._lengths[:] = 0
+        self._started = [self._vec_steps] * self.num_envs
         self._adv_sum[:] = 0.0
         self._adv_count[:] = 0
         for q in self._awaiting:
@@ -188,7 +189,7 @@ class CurriculumVecEnv(VecEnvWrapper):
     def _step_wait(self):
         obs, rewards, dones, infos = self.venv.step_wait()
         self._returns += rewards
-        self._lengths += 1
+        self._vec_steps += 1
         self.num_timesteps += self.num_envs
         if self.step_updates:
             for i in range(self.num_envs):
@@ -196,8 +197,8 @@ class CurriculumVecEnv(VecEnvWrapper):
                 self.teacher.step_update(
                     self.running[i], o, self._actions[i], float(rewards[i]), bool(dones[i])
                 )
-        if dones.any():
-            done = np.flatnonzero(dones).tolist()
+        done = dones.nonzero()[0].tolist()
+        if done:
             for i in done:
                 self._finish(i, infos[i])
             self._start_next(done)
@@ -214,13 +215,13 @@ class CurriculumVecEnv(VecEnvWrapper):
             "task": _as_list(env_task),
             "score": None,
             "return": float(self._returns[i]),
-            "length": int(self._lengths[i]),
+            "length": self._vec_steps - self._started[i],
             "success": success,
         }
         if self.task_map is not None:
             record["teacher_task"] = _as_list(self.running[i])
         self._returns[i] = 0.0
-        self._lengths[i] = 0
+        self._started[i] = self._vec_steps
         if self.score == "advantage":
             self._awaiting[i].append((self.running[i], record))
         else:

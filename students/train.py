@@ -261,7 +261,10 @@ def _default_run_dir(config: RunConfig) -> Path:
 
 
 def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any]]:
-    env = env_fn()
+    try:
+        env = env_fn()
+    except TypeError as err:
+        raise ValueError(f"env {env_fn.env_id!r} rejected env_kwargs {env_fn.env_kwargs}: {err}") from err
     try:
         space = env.get_wrapper_attr("task_space")
         try:
