@@ -158,13 +158,16 @@ class CurriculumVecEnv(VecEnvWrapper):
     # ------------------------------------------------------------------ VecEnv API
     def reset(self):
         """Reset every env; pending tasks (sampled now where missing) become the running ones."""
+        try:
+            return self._reset()
+        except _WORKER_DEATH as err:
+            raise RuntimeError("a vector-env worker process died during reset") from err
+
+    def _reset(self):
         missing = [i for i in range(self.num_envs) if self.pending[i] is None]
         if missing:
             self._set_pending(missing)
-        try:
-            obs = self.venv.reset()
-        except _WORKER_DEATH as err:
-            raise RuntimeError("a vector-env worker process died during reset") from err
+        obs = self.venv.reset()
         self._returns[:] = 0.0
         self._started = [self._vec_steps] * self.num_envs
         self._adv_sum[:] = 0.0
