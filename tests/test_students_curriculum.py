@@ -229,3 +229,15 @@ def test_exact_attribution_subproc_start_methods(start_method):
         assert_exact(teacher, cv.pop_records(), n_envs=3)
     finally:
         close_vec_env(venv)
+
+
+def test_success_score():
+    teacher = RecordingTeacher(SPACE, seed=6)
+    cv = CurriculumVecEnv(make_venv("dummy"), teacher, score="success")
+    make_model("ppo", cv).learn(512)
+    records = cv.pop_records()
+    assert len(records) == len(teacher.updates) > 30
+    for (task, score), rec in zip(teacher.updates, records, strict=True):
+        assert score == rec["score"] == float(task_success(task)) == float(rec["success"])
+        assert rec["return"] == pytest.approx(task_code(task), rel=1e-6)
+    assert {s for _, s in teacher.updates} == {0.0, 1.0}
