@@ -249,3 +249,16 @@ def test_resume_restores_vecnormalize(tmp_path):
     second = run_curriculum({"steps": 1024}, resume=first.run_dir)
     norm = second.model.get_vec_normalize_env()
     assert norm is not None and norm.obs_rms.count > count > 700
+
+
+def test_resume_with_advantage_score(tmp_path):
+    cfg = small_config(tmp_path, score="advantage", steps=2048, eval_every=0)
+    with pytest.raises(KeyboardInterrupt):
+        run_curriculum(cfg, extra_loggers=[StopAt(1300)])
+    result = run_curriculum({"steps": 2048}, resume=tmp_path / "run")
+    history = read_jsonl(tmp_path / "run" / "history.jsonl")
+    assert [r["episode"] for r in history] == list(range(len(history)))
+    assert len(result.teacher.updates) == len(history) > 100
+    for (task, score), rec in zip(result.teacher.updates, history, strict=True):
+        assert np.allclose(task, rec["task"]) and score == pytest.approx(rec["score"], rel=1e-12)
+        assert rec["return"] == pytest.approx(task_code(task), rel=1e-6) and score >= 0
