@@ -334,15 +334,15 @@ def run_curriculum(
     else:
         test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
 
+    teacher = teachers.make(
+        config.teacher, teacher_space if teacher_space is not None else task_space,
+        seed=config.seed, **config.teacher_params,
+    )
     run_directory = RunDirectory(run_dir)
     if resume is not None:
         run_directory.truncate(loop_state["offsets"])
     logger = MultiLogger([run_directory, *make_loggers(config, run_dir), *extra_loggers])
 
-    teacher = teachers.make(
-        config.teacher, teacher_space if teacher_space is not None else task_space,
-        seed=config.seed, **config.teacher_params,
-    )
     venv: VecEnv | None = None
     evaluator: TaskEvaluator | None = None
     try:

@@ -212,6 +212,7 @@ def test_evaluator_runs_every_task_and_episode():
         ({"student": "xgboost"}, "unknown student 'xgboost'"),
         ({"teacher_params": {"temperature": 1}}, r"\['temperature'\]"),
         ({"teacher_params": {"seed": 1}}, r"\['seed'\]"),
+        ({"teacher_params": {"reward_range": [1, 0]}}, r"reward_range .* got \[1, 0\]"),
         ({"student_params": {"n_stepz": 8}}, r"\['n_stepz'\]"),
         ({"student": "sac", "student_params": {}, "score": "advantage"}, "on-policy"),
         ({"score": "value"}, "score must be one of"),
@@ -228,6 +229,7 @@ def test_evaluator_runs_every_task_and_episode():
 def test_bad_config_errors(tmp_path, changes, match):
     with pytest.raises(ValueError, match=match):
         run_curriculum(small_config(tmp_path, **changes))
+    assert not (tmp_path / "run").exists()  # nothing written for a bad config
 
 
 def test_config_parsing_errors(tmp_path):
