@@ -1,0 +1,270 @@
+"""The run configuration: one validated dataclass, loadable from YAML and ``k=v`` overrides."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import inspect
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import yaml
+
+__all__ = ["ALGORITHMS", "ON_POLICY", "RunConfig", "algorithm_class", "load_yaml", "parse_overrides"]
+
+#: Student names → stable-baselines3 class names.
+ALGORITHMS = {"ppo": "PPO", "a2c": "A2C", "sac": "SAC", "td3": "TD3", "ddpg": "DDPG", "dqn": "DQN"}
+ON_POLICY = ("ppo", "a2c")
+VEC_ENVS = ("dummy", "subproc")
+START_METHODS = ("forkserver", "spawn", "fork")
+DEVICES = ("auto", "cpu", "cuda")
+WANDB_MODES = ("online", "offline", "disabled")
+
+
+def algorithm_class(name: str) -> type:
+    """The SB3 class of student ``name`` (``"ppo"``, ``"sac"``, ...).
+
+    :raises ValueError: for an unknown name.
+    """
+    key = str(name).lower()
+    if key not in ALGORITHMS:
+        raise ValueError(f"unknown student {name!r}; available: {', '.join(ALGORITHMS)}")
+    import stable_baselines3
+
+    return getattr(stable_baselines3, ALGORITHMS[key])
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that also reads ``3e-4`` as a float (YAML 1.2; PyYAML alone says str)."""
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(
+        r"""^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?
+        |[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)
+        |\.[0-9_]+(?:[eE][-+][0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)
+        |\.(?:nan|NaN|NAN))$""",
+        re.X,
+    ),
+    list("-+0123456789."),
+)
+
+
+def load_yaml(text: str) -> Any:
+    """Parse YAML text (safe; scientific notation without a dot is a float)."""
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def parse_overrides(items: Sequence[str] | None, what: str) -> dict[str, Any]:
+    """Parse ``["k=v", ...]``; values are YAML (``lr=3e-4``, ``net=[64,64]``, ``x=true``).
+
+    :param what: named in errors (``"teacher"``, ``"student"``).
+    :raises ValueError: for an item without ``=`` or with an unparsable value.
+    """
+    out: dict[str, Any] = {}
+    for item in items or ():
+        key, sep, raw = str(item).partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"bad {what} parameter {item!r}: expected KEY=VALUE")
+        try:
+            out[key.strip()] = load_yaml(raw) if raw.strip() else None
+        except yaml.YAMLError as err:
+            raise ValueError(f"bad {what} parameter {item!r}: value is not valid YAML") from err
+    return out
+
+
+def import_env_module(env_id: str) -> None:
+    """Import ``envs`` (registers ``teachrl/*``) and, for ``"module:Id"`` ids, ``module``."""
+    importlib.import_module("envs")
+    if ":" in env_id:
+        importlib.import_module(env_id.split(":", 1)[0])
+
+
+def registered_env_id(env_id: str) -> str:
+    """``env_id`` without its optional ``module:`` prefix."""
+    return env_id.split(":", 1)[1] if ":" in env_id else env_id
+
+
+@dataclasses.dataclass
+class RunConfig:
+    """Everything a curriculum run needs; ``config.yaml`` of the run directory is this.
+
+    :param env: gymnasium id (``"module:Id"`` imports ``module`` first).
+    :param env_kwargs: keyword arguments of ``gymnasium.make``.
+    :param teacher: teacher name (``teachers.available()``).
+    :param teacher_params: teacher hyperparameters.
+    :param student: ``"ppo"``, ``"a2c"``, ``"sac"``, ``"td3"``, ``"ddpg"`` or ``"dqn"``.
+    :param student_params: constructor arguments of the SB3 class.
+    :param policy: SB3 policy name.
+    :param steps: total env steps.
+    :param n_envs: parallel envs.
+    :param vec_env: ``"dummy"`` or ``"subproc"``.
+    :param start_method: multiprocessing start method of ``SubprocVecEnv``.
+    :param seed: the one seed of teacher, envs, SB3 and the test set.
+    :param device: torch device.
+    :param score: teacher signal: ``"return"``, ``"success"`` or ``"advantage"`` (on-policy).
+    :param normalize: wrap the envs in ``VecNormalize``.
+    :param eval_every: evaluate every this many steps (``0``: never).
+    :param eval_tasks: size of the test set (a square number for 2-D task spaces).
+    :param eval_episodes: episodes per test task.
+    :param checkpoint_every: checkpoint every this many steps (``0``: only at the end).
+    :param log_every: training metrics every this many steps.
+    :param teacher_log_every: teacher internals snapshot every this many steps.
+    :param progress_bar: show SB3's progress bar.
+    :param torch_threads: ``torch.set_num_threads`` for the run (small MLPs train fastest
+        on one thread; ``None`` leaves torch's default).
+    :param run_dir: the run directory (default: a new folder under ``runs_root``).
+    :param runs_root: parent of generated run directories.
+    :param wandb_mode: ``"online"``, ``"offline"`` or ``"disabled"``.
+    :param wandb_project: W&B project.
+    :param wandb_group: W&B group.
+    :param wandb_tags: W&B tags.
+    """
+
+    env: str = "teachrl/PointGate-v0"
+    env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)
+    teacher: str = "alp-gmm"
+    teacher_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    student: str = "ppo"
+    student_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    policy: str = "MlpPolicy"
+    steps: int = 200_000
+    n_envs: int = 8
+    vec_env: str = "dummy"
+    start_method: str = "forkserver"
+    seed: int = 0
+    device: str = "auto"
+    score: str = "return"
+    normalize: bool = False
+    eval_every: int = 25_000
+    eval_tasks: int = 100
+    eval_episodes: int = 1
+    checkpoint_every: int = 50_000
+    log_every: int = 4_096
+    teacher_log_every: int = 10_000
+    progress_bar: bool = False
+    torch_threads: int | None = 1
+    run_dir: str | None = None
+    runs_root: str = "runs"
+    wandb_mode: str = "offline"
+    wandb_project: str = "teachrl"
+    wandb_group: str | None = None
+    wandb_tags: list[str] = dataclasses.field(default_factory=list)
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunConfig:
+        """Build from a dict (e.g. YAML); ``task_space`` (written by runs) is ignored.
+
+        :raises ValueError: for unknown keys.
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"a run config must be a mapping, got {type(data).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        data = {k: v for k, v in data.items() if k != "task_space"}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ValueError(f"unknown config key(s) {unknown}; known: {sorted(names)}")
+        return cls(**data)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RunConfig:
+        """Load a YAML config file (missing keys take their defaults)."""
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"config file {str(path)!r} does not exist")
+        data = load_yaml(path.read_text()) or {}
+        return cls.from_dict(data)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A plain, YAML-serializable dict."""
+        return dataclasses.asdict(self)
+
+    def replace(self, **changes: Any) -> RunConfig:
+        """A copy with ``changes`` (validated by :meth:`validate` later)."""
+        return self.from_dict({**self.to_dict(), **changes})
+
+    # ------------------------------------------------------------------ validation
+    def validate(self) -> RunConfig:
+        """Check every value; return ``self``.
+
+        :raises ValueError: naming the first bad value.
+        """
+
+        def choice(name: str, options: Sequence[str]) -> None:
+            if getattr(self, name) not in options:
+                raise ValueError(f"{name} must be one of {list(options)}, got {getattr(self, name)!r}")
+
+        def positive_int(name: str, allow_zero: bool = False) -> None:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
+                bound = ">= 0" if allow_zero else ">= 1"
+                raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
+
+        for name in ("env_kwargs", "teacher_params", "student_params"):
+            if not isinstance(getattr(self, name), dict):
+                raise ValueError(f"{name} must be a mapping, got {getattr(self, name)!r}")
+        for name in ("steps", "n_envs", "eval_tasks", "eval_episodes", "log_every", "teacher_log_every"):
+            positive_int(name)
+        for name in ("seed", "eval_every", "checkpoint_every"):
+            positive_int(name, allow_zero=True)
+        if self.torch_threads is not None:
+            positive_int("torch_threads")
+        choice("vec_env", VEC_ENVS)
+        choice("start_method", START_METHODS)
+        choice("device", DEVICES)
+        if self.device == "cuda":
+            import torch
+
+            if not torch.cuda.is_available():
+                raise ValueError("device 'cuda' was requested but torch sees no CUDA device")
+        choice("wandb_mode", WANDB_MODES)
+        from students.curriculum import SCORES
+
+        choice("score", SCORES)
+        if not isinstance(self.wandb_tags, list) or not all(isinstance(t, str) for t in self.wandb_tags):
+            raise ValueError(f"wandb_tags must be a list of strings, got {self.wandb_tags!r}")
+
+        # env
+        if not isinstance(self.env, str) or not self.env:
+            raise ValueError(f"env must be a gymnasium id, got {self.env!r}")
+        try:
+            import_env_module(self.env)
+        except ImportError as err:
+            raise ValueError(f"env {self.env!r}: cannot import its module ({err})") from err
+        env_id = registered_env_id(self.env)
+        if env_id not in gym.envs.registry:
+            ours = sorted(k for k in gym.envs.registry if k.startswith("teachrl"))
+            raise ValueError(f"unknown env {self.env!r}; teachrl envs: {ours}")
+
+        # teacher
+        import teachers
+
+        teacher_cls = teachers.get_class(self.teacher)  # ValueError for unknown names
+        bad = sorted(set(self.teacher_params) - set(teacher_cls._param_names()) | {"seed"} & set(self.teacher_params))
+        if bad:
+            raise ValueError(
+                f"unknown parameter(s) {bad} for teacher {self.teacher!r} (the seed comes from "
+                f"the run's seed); accepted: {[p for p in teacher_cls._param_names() if p != 'seed']}"
+            )
+
+        # student
+        algo = algorithm_class(self.student)
+        accepted = set(inspect.signature(algo.__init__).parameters) - {"self", "policy", "env"}
+        bad = sorted(set(self.student_params) - accepted | {"seed", "device", "env", "policy"} & set(self.student_params))
+        if bad:
+            raise ValueError(
+                f"unknown or reserved parameter(s) {bad} for student {self.student!r} (seed, "
+                "device and policy have their own options)"
+            )
+        if self.score == "advantage" and self.student.lower() not in ON_POLICY:
+            raise ValueError(
+                f"score 'advantage' needs an on-policy student {list(ON_POLICY)}, got {self.student!r}"
+            )
+        self.student = self.student.lower()
+        return self

@@ -1,0 +1,325 @@
+"""The curriculum loop on SB3 vector envs: :class:`CurriculumVecEnv`.
+
+The teacher lives in the main process. The wrapper keeps, for every env index, the task of
+the running episode and the *pending* task of the next one. SB3's vector envs reset a
+finished env inside ``step()`` without options, so the next task must already be in the env
+when an episode ends: the wrapper sets it ahead with ``env_method("set_task", task,
+indices=[i])``, which the env contract applies at the next reset. Hence a **one-episode
+look-ahead**: the task of env ``i``'s episode ``k + 1`` is sampled when its episode ``k``
+starts (right after episode ``k - 1`` was reported), so it does not yet reflect episode
+``k``'s score. With ``n_envs`` envs the teacher is at most ``n_envs`` episodes behind anyway.
+
+Every finished episode is attributed to the task it actually ran (cross-checked against the
+env's terminal ``info["task"]``: a mismatch raises), becomes one history row and reaches the
+teacher exactly once. Works with ``DummyVecEnv`` and ``SubprocVecEnv`` under any start method
+(nothing but picklable tasks crosses processes; no threads, no queues) and any SB3 algorithm.
+
+``reset()`` (SB3 calls it when ``learn()`` starts with ``reset_num_timesteps=True``, e.g. a
+second ``learn()``): the running episodes are abandoned and **not reported** (they have no
+score); the pending tasks, already in the envs, become the new running ones, so no sampled
+task is thrown away and the teacher history only ever holds finished episodes.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from stable_baselines3.common.callbacks import BaseCallback
+from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrapper
+
+from teachers.base import Teacher
+
+__all__ = ["SCORES", "AdvantageCallback", "CurriculumVecEnv", "find_curriculum_env"]
+
+#: Score signals the loop can send to the teacher.
+SCORES = ("return", "success", "advantage")
+
+# Errors a SubprocVecEnv raises in the main process when a worker died.
+_WORKER_DEATH = (EOFError, BrokenPipeError, ConnectionResetError)
+
+
+def _as_list(task: Any) -> Any:
+    """A JSON-ready copy of a task: list of floats/ints, a scalar, or a dict."""
+    if isinstance(task, np.ndarray):
+        return task.tolist() if task.ndim else task.item()
+    if isinstance(task, dict):
+        return {k: float(v) for k, v in task.items()}
+    if isinstance(task, np.generic):
+        return task.item()
+    return np.asarray(task).tolist()
+
+
+def _same_task(got: Any, want: list[float]) -> bool:
+    """``got`` equals ``want`` up to float32 rounding (plain Python: tasks are short)."""
+    got = got.tolist() if isinstance(got, np.ndarray) else list(np.ravel(got))
+    if len(got) != len(want):
+        return False
+    return all(abs(g - w) <= 1e-6 * (1.0 + abs(w)) for g, w in zip(got, want, strict=True))
+
+
+class CurriculumVecEnv(VecEnvWrapper):
+    """Let ``teacher`` choose the task of every episode of ``venv``.
+
+    :param venv: the vector env; its envs follow the env contract (``set_task``,
+        ``info["task"]``, ``info["success"]``). Wrap it *before* ``VecNormalize`` so returns
+        are raw.
+    :param teacher: the teacher (main process).
+    :param score: the signal sent to the teacher: ``"return"``, ``"success"`` (0/1) or
+        ``"advantage"`` (on-policy only; delivered at rollout end by :class:`AdvantageCallback`).
+    :param task_map: maps a teacher task to an env task (e.g. a discrete arm to parameters);
+        ``None`` is the identity. With a map, history rows also carry ``"teacher_task"``.
+    :param check_tasks: cross-check every finished episode's ``info["task"]`` (cheap; a
+        mismatch raises ``RuntimeError``).
+    """
+
+    def __init__(
+        self,
+        venv: VecEnv,
+        teacher: Teacher,
+        score: str = "return",
+        task_map: Callable[[Any], Any] | None = None,
+        check_tasks: bool = True,
+    ) -> None:
+        if score not in SCORES:
+            raise ValueError(f"unknown score {score!r}; choose one of {SCORES}")
+        if task_map is not None and not callable(task_map):
+            raise ValueError(f"task_map must be callable, got {task_map!r}")
+        super().__init__(venv)
+        self.teacher = teacher
+        self.score = score
+        self.task_map = task_map
+        self.check_tasks = check_tasks
+        self.step_updates = bool(getattr(teacher, "requires_step_updates", False))
+        n = self.num_envs
+        self.running: list[Any] = [None] * n  # teacher task of each env's running episode
+        self.pending: list[Any] = [None] * n  # teacher task already set for the next episode
+        self._running_env: list[Any] = [None] * n
+        self._pending_env: list[Any] = [None] * n
+        self._returns = np.zeros(n, dtype=np.float64)
+        self._vec_steps = 0  # step() calls; an episode's length is counted from its start
+        self._started = [0] * n
+        self._actions: np.ndarray | None = None
+        #: Env steps taken through this wrapper (set it when resuming a run).
+        self.num_timesteps = 0
+        #: Episodes reported to the teacher so far (the next history row's ``"episode"``).
+        self.n_episodes = 0
+        self._records: list[dict[str, Any]] = []
+        # advantage mode: finished episodes waiting for their advantages, and the running
+        # |advantage| sum / count of the open episode of each env.
+        self._awaiting: list[deque] = [deque() for _ in range(n)]
+        self._adv_sum = np.zeros(n, dtype=np.float64)
+        self._adv_count = np.zeros(n, dtype=np.int64)
+
+    # ------------------------------------------------------------------ tasks
+    def _env_task(self, task: Any) -> Any:
+        return task if self.task_map is None else self.task_map(task)
+
+    def _set_pending(self, indices: list[int]) -> None:
+        """Sample the next task of every env in ``indices`` and set it in the env."""
+        tasks = [self.teacher.sample() for _ in indices]
+        env_tasks = [self._env_task(t) for t in tasks]
+        remotes = getattr(self.venv, "remotes", None)
+        if isinstance(self.venv, SubprocVecEnv) and len(indices) > 1:
+            # pipelined: all workers apply their task concurrently, one wait in total
+            for i, env_task in zip(indices, env_tasks, strict=True):
+                remotes[i].send(("env_method", ("set_task", (env_task,), {})))
+            for i in indices:
+                remotes[i].recv()
+        else:
+            for i, env_task in zip(indices, env_tasks, strict=True):
+                self.venv.env_method("set_task", env_task, indices=[i])
+        for i, task, env_task in zip(indices, tasks, env_tasks, strict=True):
+            self.pending[i], self._pending_env[i] = task, env_task
+
+    def _check_task(self, i: int, info: dict, expected: Any, when: str) -> None:
+        if not self.check_tasks or "task" not in info:
+            return
+        want = _as_list(expected)
+        if isinstance(want, dict):
+            return  # dict tasks set only some parameters; nothing exact to compare
+        want = want if isinstance(want, list) else [want]
+        if not _same_task(info["task"], want):
+            raise RuntimeError(
+                f"task attribution error in env {i} ({when}): the env ran task "
+                f"{np.ravel(info['task']).tolist()}, the curriculum expected {want}; does the "
+                "env apply set_task at the next reset, as the env contract requires?"
+            )
+
+    def _start_next(self, indices: list[int]) -> None:
+        """Envs ``indices`` just reset: their pending tasks run now; set the next ones."""
+        # (no check against the reset info here: the episode-end check covers it)
+        for i in indices:
+            self.running[i], self._running_env[i] = self.pending[i], self._pending_env[i]
+        self._set_pending(indices)
+
+    # ------------------------------------------------------------------ VecEnv API
+    def reset(self):
+        """Reset every env; pending tasks (sampled now where missing) become the running ones."""
+        try:
+            return self._reset()
+        except _WORKER_DEATH as err:
+            raise RuntimeError("a vector-env worker process died during reset") from err
+
+    def _reset(self):
+        missing = [i for i in range(self.num_envs) if self.pending[i] is None]
+        if missing:
+            self._set_pending(missing)
+        obs = self.venv.reset()
+        self._returns[:] = 0.0
+        self._started = [self._vec_steps] * self.num_envs
+        self._adv_sum[:] = 0.0
+        self._adv_count[:] = 0
+        for q in self._awaiting:
+            q.clear()
+        self._start_next(list(range(self.num_envs)))
+        return obs
+
+    def step_async(self, actions: np.ndarray) -> None:
+        self._actions = actions
+        self.venv.step_async(actions)
+
+    def step_wait(self):
+        try:
+            return self._step_wait()
+        except _WORKER_DEATH as err:
+            raise RuntimeError(
+                "a vector-env worker process died (see its traceback above); training stopped"
+            ) from err
+
+    def _step_wait(self):
+        obs, rewards, dones, infos = self.venv.step_wait()
+        self._returns += rewards
+        self._vec_steps += 1
+        self.num_timesteps += self.num_envs
+        if self.step_updates:
+            for i in range(self.num_envs):
+                o = infos[i].get("terminal_observation", obs[i]) if dones[i] else obs[i]
+                self.teacher.step_update(
+                    self.running[i], o, self._actions[i], float(rewards[i]), bool(dones[i])
+                )
+        done = dones.nonzero()[0].tolist()
+        if done:
+            for i in done:
+                self._finish(i, infos[i])
+            self._start_next(done)
+        return obs, rewards, dones, infos
+
+    def _finish(self, i: int, info: dict) -> None:
+        self._check_task(i, info, self._running_env[i], "at episode end")
+        env_task = info.get("task", self._running_env[i])
+        success = bool(info.get("success", False))
+        record: dict[str, Any] = {
+            "episode": -1,
+            "step": int(self.num_timesteps),
+            "env": i,
+            "task": _as_list(env_task),
+            "score": None,
+            "return": float(self._returns[i]),
+            "length": self._vec_steps - self._started[i],
+            "success": success,
+        }
+        if self.task_map is not None:
+            record["teacher_task"] = _as_list(self.running[i])
+        self._returns[i] = 0.0
+        self._started[i] = self._vec_steps
+        if self.score == "advantage":
+            self._awaiting[i].append((self.running[i], record))
+        else:
+            score = record["return"] if self.score == "return" else float(success)
+            self._deliver(self.running[i], record, score)
+
+    def _deliver(self, task: Any, record: dict[str, Any], score: float) -> None:
+        self.teacher.update(task, score)
+        record["score"] = float(score)
+        record["episode"] = self.n_episodes
+        self.n_episodes += 1
+        self._records.append(record)
+
+    # ------------------------------------------------------------------ advantage signal
+    def deliver_advantages(
+        self, advantages: np.ndarray, episode_starts: np.ndarray, last_dones: np.ndarray
+    ) -> None:
+        """Score the episodes that ended in a rollout with their mean |advantage|.
+
+        Called at rollout end, after GAE (see :class:`AdvantageCallback`). Each env's rows are
+        split at episode ends; the |advantage| sum and count of an episode still running at the
+        end of the rollout are carried to the next rollout, so an episode spanning rollouts is
+        scored over all its steps and delivered once, at the end of the rollout where it ended
+        (its last step's advantage is computed there). The step count is cross-checked against
+        the episode length.
+
+        :param advantages: ``(n_steps, n_envs)`` GAE advantages of the rollout.
+        :param episode_starts: ``(n_steps, n_envs)``: row ``t`` starts a new episode.
+        :param last_dones: ``(n_envs,)`` done flags of the rollout's last step.
+        """
+        if self.score != "advantage":
+            return
+        adv = np.abs(np.asarray(advantages, dtype=np.float64).reshape(len(advantages), -1))
+        starts = np.asarray(episode_starts, dtype=bool).reshape(adv.shape)
+        # ends[t, i]: the episode of env i ended with the step at row t.
+        ends = np.concatenate([starts[1:], np.asarray(last_dones, dtype=bool)[None]], axis=0)
+        for i in range(self.num_envs):
+            col, prev = adv[:, i], 0
+            for t in np.flatnonzero(ends[:, i]):
+                total = self._adv_sum[i] + col[prev : t + 1].sum()
+                count = self._adv_count[i] + (t + 1 - prev)
+                if not self._awaiting[i]:
+                    raise RuntimeError(f"advantage bookkeeping error: env {i} ended an unknown episode")
+                task, record = self._awaiting[i].popleft()
+                if count != record["length"]:
+                    raise RuntimeError(
+                        f"advantage bookkeeping error: env {i} episode of length "
+                        f"{record['length']} has {count} rollout rows"
+                    )
+                self._deliver(task, record, float(total / count))
+                self._adv_sum[i], self._adv_count[i], prev = 0.0, 0, t + 1
+            self._adv_sum[i] += col[prev:].sum()
+            self._adv_count[i] += len(col) - prev
+
+    # ------------------------------------------------------------------ records
+    def pop_records(self) -> list[dict[str, Any]]:
+        """History rows of the episodes delivered since the last call, in teacher order.
+
+        Rows accumulate until popped: call this regularly (the run loop does, every step).
+        """
+        records, self._records = self._records, []
+        return records
+
+    @property
+    def awaiting_advantage(self) -> int:
+        """Finished episodes whose advantage score is not delivered yet."""
+        return sum(len(q) for q in self._awaiting)
+
+
+def find_curriculum_env(env: VecEnv | None) -> CurriculumVecEnv:
+    """The :class:`CurriculumVecEnv` inside a chain of ``VecEnvWrapper`` s.
+
+    :raises ValueError: if there is none.
+    """
+    while env is not None:
+        if isinstance(env, CurriculumVecEnv):
+            return env
+        env = getattr(env, "venv", None)
+    raise ValueError("no CurriculumVecEnv found in the model's env wrappers")
+
+
+class AdvantageCallback(BaseCallback):
+    """Delivers the ``"advantage"`` score at rollout end (on-policy algorithms).
+
+    Add it to ``model.learn(callback=...)`` when the curriculum's score is ``"advantage"``;
+    :func:`students.train.run_curriculum` does so itself.
+    """
+
+    def _on_step(self) -> bool:
+        return True
+
+    def _on_rollout_end(self) -> None:
+        buffer = getattr(self.model, "rollout_buffer", None)
+        if buffer is None:
+            raise ValueError("the 'advantage' score needs an on-policy algorithm (PPO, A2C)")
+        find_curriculum_env(self.model.get_env()).deliver_advantages(
+            buffer.advantages, buffer.episode_starts, self.locals["dones"]
+        )

@@ -1,0 +1,415 @@
+"""One curriculum run, start to finish: :func:`run_curriculum`.
+
+It builds the envs (``DummyVecEnv`` or ``SubprocVecEnv``), the teacher, the
+:class:`~students.curriculum.CurriculumVecEnv` and the SB3 student, then trains with a
+:class:`CurriculumCallback` that forwards history rows, metrics, teacher snapshots and
+test-set evaluations to the run loggers and checkpoints the run. ``resume=RUN_DIR`` continues
+a run from its latest checkpoint.
+
+Resuming: the model (+ replay buffer), teacher, counters and global RNG states come from the
+checkpoint; the run-directory files are cut back to their size at the checkpoint, so the
+history is the exact concatenation of the episodes before the checkpoint and those after the
+resume. Episodes running at checkpoint time never finished in the history's timeline and are
+not reported; the resumed envs start fresh episodes (reset with seed ``seed + 1000 * k`` at
+the ``k``-th resume, so they do not replay the first part's env randomness) on freshly
+sampled tasks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+import torch
+from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.monitor import Monitor
+from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
+
+import teachers
+from students.checkpoint import latest_checkpoint, load_pickle, save_checkpoint, set_rng_states
+from students.config import ON_POLICY, RunConfig, algorithm_class, import_env_module
+from students.curriculum import AdvantageCallback, CurriculumVecEnv
+from students.evaluation import TaskEvaluator, make_test_set
+from students.loggers import MultiLogger, RunLogger
+from students.run_dir import RunDirectory
+
+__all__ = ["CurriculumCallback", "EnvFactory", "RunResult", "make_loggers", "run_curriculum"]
+
+
+class EnvFactory:
+    """Picklable env builder for vector envs (works under forkserver/spawn).
+
+    :param env_id: gymnasium id (``"module:Id"`` allowed); ``envs`` is imported first.
+    :param env_kwargs: ``gymnasium.make`` keyword arguments.
+    :param monitor: wrap in SB3's ``Monitor`` (episode stats in SB3's logs).
+    """
+
+    def __init__(self, env_id: str, env_kwargs: dict[str, Any] | None = None, monitor: bool = True):
+        self.env_id, self.env_kwargs, self.monitor = env_id, dict(env_kwargs or {}), monitor
+
+    def __call__(self) -> gym.Env:
+        import_env_module(self.env_id)
+        env = gym.make(self.env_id, **self.env_kwargs)
+        return Monitor(env) if self.monitor else env
+
+
+def make_vec_env(config: RunConfig) -> VecEnv:
+    """The training vector env of ``config`` (not yet seeded)."""
+    fns = [EnvFactory(config.env, config.env_kwargs) for _ in range(config.n_envs)]
+    if config.vec_env == "subproc":
+        return make_subproc_vec_env(fns, config.start_method)
+    return DummyVecEnv(fns)
+
+
+def make_subproc_vec_env(env_fns: Sequence[Callable[[], gym.Env]], start_method: str) -> SubprocVecEnv:
+    """``SubprocVecEnv`` with ``start_method``; under forkserver, SB3 and the env module are
+    preloaded in the fork server so each worker starts without re-importing torch."""
+    if start_method == "forkserver":
+        multiprocessing.set_forkserver_preload([__name__])
+    return SubprocVecEnv(list(env_fns), start_method=start_method)
+
+
+def make_loggers(config: RunConfig, run_dir: Path) -> list[RunLogger]:
+    """The run's loggers besides the run directory writer.
+
+    This is where W&B plugs in (``students.wandb_logger.WandbLogger(run_dir, mode, project,
+    group, tags, name)`` when ``config.wandb_mode != "disabled"``).
+    """
+    return []
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What :func:`run_curriculum` returns.
+
+    :param run_dir: the run directory.
+    :param steps: env steps done.
+    :param episodes: episodes reported to the teacher.
+    :param last_evaluation: the last evaluation record, or ``None``.
+    :param model: the trained SB3 model.
+    :param teacher: the teacher.
+    """
+
+    run_dir: Path
+    steps: int
+    episodes: int
+    last_evaluation: dict[str, Any] | None
+    model: Any = None
+    teacher: Any = None
+
+
+class CurriculumCallback(BaseCallback):
+    """Sends the loop's records to the loggers; evaluates and checkpoints on schedule.
+
+    Checkpoints are taken at rollout start (after the previous rollout was trained on, and
+    with every advantage score delivered), the first time ``num_timesteps`` passes a multiple
+    of ``checkpoint_every``.
+
+    :param curriculum: the curriculum env.
+    :param logger: the run loggers.
+    :param run_directory: the run directory writer (its offsets go into checkpoints).
+    :param config: the run config.
+    :param evaluator: the test-set evaluator, or ``None``.
+    :param loop_state: counters restored from a checkpoint (``{}`` for a new run).
+    """
+
+    def __init__(
+        self,
+        curriculum: CurriculumVecEnv,
+        logger: RunLogger,
+        run_directory: RunDirectory,
+        config: RunConfig,
+        evaluator: TaskEvaluator | None,
+        loop_state: dict[str, Any],
+    ) -> None:
+        super().__init__()
+        self.curriculum = curriculum
+        self.run_logger = logger
+        self.run_directory = run_directory
+        self.config = config
+        self.evaluator = evaluator
+        self.resumes = int(loop_state.get("resumes", 0))
+        self.last_eval_step = loop_state.get("last_eval_step")
+        self.last_evaluation = loop_state.get("last_evaluation")
+        self.last_checkpoint_step = loop_state.get("step")
+        self._window: list[dict[str, Any]] = []
+        self._last_metrics_step = self._last_teacher_step = loop_state.get("step")
+        self._t_log, self._step_log = time.perf_counter(), 0
+
+    @staticmethod
+    def _next(step: int, every: int) -> int | float:
+        return (step // every + 1) * every if every > 0 else float("inf")
+
+    def _on_training_start(self) -> None:
+        step = self.num_timesteps
+        self._next_log = self._next(step, self.config.log_every)
+        self._next_teacher = self._next(step, self.config.teacher_log_every)
+        self._next_eval = self._next(step, self.config.eval_every)
+        self._next_checkpoint = self._next(step, self.config.checkpoint_every)
+        self._t_log, self._step_log = time.perf_counter(), step
+        if self.evaluator is not None and self.last_eval_step is None:
+            self.evaluate()
+
+    # ------------------------------------------------------------------ records
+    def drain(self) -> None:
+        """Send the newly delivered history rows to the loggers."""
+        records = self.curriculum.pop_records()
+        if records:
+            self.run_logger.on_episodes(self.num_timesteps, records)
+            self._window.extend(records)
+
+    def log_metrics(self) -> None:
+        """One metrics line: episode stats since the last line, speed, SB3's train values."""
+        now, step = time.perf_counter(), self.num_timesteps
+        metrics: dict[str, float] = {"episodes": self.curriculum.n_episodes}
+        if self._window:
+            metrics["mean_return"] = float(np.mean([r["return"] for r in self._window]))
+            metrics["mean_score"] = float(np.mean([r["score"] for r in self._window]))
+            metrics["success_rate"] = float(np.mean([r["success"] for r in self._window]))
+            metrics["mean_length"] = float(np.mean([r["length"] for r in self._window]))
+        if now > self._t_log:
+            metrics["fps"] = (step - self._step_log) / (now - self._t_log)
+        for key, value in self.model.logger.name_to_value.items():
+            if key.startswith("train/") and np.isscalar(value):
+                metrics[key] = float(value)
+        self.run_logger.on_metrics(step, metrics)
+        self._window, self._t_log, self._step_log = [], now, step
+        self._last_metrics_step = step
+
+    def log_teacher(self) -> None:
+        """One teacher internals snapshot."""
+        self.run_logger.on_teacher(
+            self.num_timesteps, self.curriculum.n_episodes, self.curriculum.teacher.internals()
+        )
+        self._last_teacher_step = self.num_timesteps
+
+    def evaluate(self) -> dict[str, Any]:
+        """Evaluate on the test set now and log it."""
+        evaluation = self.evaluator.evaluate(self.model, self.model.get_vec_normalize_env())
+        self.run_logger.on_evaluation(self.num_timesteps, evaluation)
+        self.last_eval_step, self.last_evaluation = self.num_timesteps, evaluation
+        return evaluation
+
+    def checkpoint(self) -> None:
+        """Save a checkpoint of everything needed to resume (after draining the records)."""
+        self.drain()
+        state = {
+            "n_episodes": self.curriculum.n_episodes,
+            "offsets": self.run_directory.offsets(),
+            "resumes": self.resumes,
+            "last_eval_step": self.last_eval_step,
+            "last_evaluation": self.last_evaluation,
+        }
+        save_checkpoint(
+            self.run_directory.path / "checkpoints",
+            self.num_timesteps,
+            self.model,
+            self.curriculum.teacher.state_dict(),
+            state,
+            self.model.get_vec_normalize_env(),
+        )
+        self.last_checkpoint_step = self.num_timesteps
+
+    # ------------------------------------------------------------------ SB3 hooks
+    def _on_rollout_start(self) -> None:
+        if self.num_timesteps >= self._next_checkpoint:
+            self.checkpoint()
+            self._next_checkpoint = self._next(self.num_timesteps, self.config.checkpoint_every)
+
+    def _on_step(self) -> bool:
+        self.drain()
+        step = self.num_timesteps
+        if step >= self._next_log:
+            self.log_metrics()
+            self._next_log = self._next(step, self.config.log_every)
+        if step >= self._next_teacher:
+            self.log_teacher()
+            self._next_teacher = self._next(step, self.config.teacher_log_every)
+        if step >= self._next_eval:
+            self.evaluate()
+            self._next_eval = self._next(step, self.config.eval_every)
+        return True
+
+    def _on_rollout_end(self) -> None:
+        self.drain()
+
+    def finish(self) -> None:
+        """End of training: last metrics, snapshot, evaluation and checkpoint."""
+        self.drain()
+        if self._last_metrics_step != self.num_timesteps:
+            self.log_metrics()
+        if self._last_teacher_step != self.num_timesteps:
+            self.log_teacher()
+        if self.evaluator is not None and self.last_eval_step != self.num_timesteps:
+            self.evaluate()
+        if self.last_checkpoint_step != self.num_timesteps:
+            self.checkpoint()
+
+
+def _default_run_dir(config: RunConfig) -> Path:
+    env = config.env.split(":")[-1].split("/")[-1]
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path(config.runs_root) / f"{env}_{config.teacher}_{config.student}_s{config.seed}_{stamp}"
+
+
+def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any]]:
+    try:
+        env = env_fn()
+    except TypeError as err:
+        raise ValueError(f"env {env_fn.env_id!r} rejected env_kwargs {env_fn.env_kwargs}: {err}") from err
+    try:
+        space = env.get_wrapper_attr("task_space")
+        try:
+            names = list(env.get_wrapper_attr("task_names"))
+        except AttributeError:
+            names = [f"x{k}" for k in range(space.shape[0])]
+    except AttributeError as err:
+        raise ValueError(f"env {env_fn.env_id!r} has no task_space: it does not follow the env contract") from err
+    finally:
+        env.close()
+    return space, {"low": space.low.tolist(), "high": space.high.tolist(), "names": names}
+
+
+def run_curriculum(
+    config: RunConfig | dict[str, Any] | None = None,
+    resume: str | Path | None = None,
+    task_map: Callable[[Any], Any] | None = None,
+    teacher_space: Any = None,
+    extra_loggers: Sequence[RunLogger] = (),
+) -> RunResult:
+    """Train a student under a teacher; write (or continue) a run directory.
+
+    :param config: the run config (``RunConfig`` or dict). With ``resume``, the run's own
+        ``config.yaml`` is used and only ``steps`` (to extend the run) and ``progress_bar``
+        are taken from ``config`` if given.
+    :param resume: a run directory to continue from its latest checkpoint.
+    :param task_map: maps teacher tasks to env tasks (identity by default).
+    :param teacher_space: the teacher's task space when ``task_map`` is given (default: the
+        env's task space).
+    :param extra_loggers: more run loggers (called after the run directory and W&B).
+    :return: a :class:`RunResult`.
+    :raises ValueError: for a bad config, an existing run dir without ``resume``, or a run
+        dir without checkpoint with ``resume``.
+    """
+    loop_state: dict[str, Any] = {}
+    if resume is not None:
+        run_dir = Path(resume)
+        if not (run_dir / "config.yaml").is_file():
+            raise ValueError(f"cannot resume {str(run_dir)!r}: no config.yaml there")
+        checkpoint = latest_checkpoint(run_dir / "checkpoints")
+        if checkpoint is None:
+            raise ValueError(f"cannot resume {str(run_dir)!r}: it has no checkpoint")
+        stored = RunConfig.from_yaml(run_dir / "config.yaml")
+        given = (
+            config if isinstance(config, dict)
+            else (config.to_dict() if config is not None else {})
+        )
+        changes = {k: given[k] for k in ("steps", "progress_bar") if k in given}
+        config = stored.replace(**changes, run_dir=str(run_dir)).validate()
+        loop_state = load_pickle(checkpoint / "loop.pkl")
+        loop_state["resumes"] = int(loop_state.get("resumes", 0)) + 1
+    else:
+        config = RunConfig.from_dict(config) if isinstance(config, dict) else (config or RunConfig())
+        config = config.replace().validate()
+        run_dir = Path(config.run_dir) if config.run_dir else _default_run_dir(config)
+        if (run_dir / "config.yaml").exists():
+            raise ValueError(f"run directory {str(run_dir)!r} already holds a run; resume it or pick another")
+        config.run_dir = str(run_dir)
+
+    if config.torch_threads is not None:
+        torch.set_num_threads(config.torch_threads)
+    env_fn = EnvFactory(config.env, config.env_kwargs)
+    task_space, space_info = _task_space_info(env_fn)
+    config_dict = {**config.to_dict(), "task_space": space_info}
+    if resume is not None:
+        test_set = np.asarray(json.loads((run_dir / "test_set.json").read_text())["tasks"])
+    else:
+        test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
+
+    teacher = teachers.make(
+        config.teacher, teacher_space if teacher_space is not None else task_space,
+        seed=config.seed, **config.teacher_params,
+    )
+    run_directory = RunDirectory(run_dir)
+    if resume is not None:
+        run_directory.truncate(loop_state["offsets"])
+    logger = MultiLogger([run_directory, *make_loggers(config, run_dir), *extra_loggers])
+
+    venv: VecEnv | None = None
+    evaluator: TaskEvaluator | None = None
+    try:
+        venv = make_vec_env(config)
+        venv.seed(config.seed + 1000 * int(loop_state.get("resumes", 0)))
+        curriculum = CurriculumVecEnv(venv, teacher, score=config.score, task_map=task_map)
+        algo = algorithm_class(config.student)
+        env: VecEnv = curriculum
+        if resume is not None:
+            teacher.load_state_dict(load_pickle(checkpoint / "teacher.pkl"))
+            if (checkpoint / "vecnormalize.pkl").exists():
+                env = VecNormalize.load(str(checkpoint / "vecnormalize.pkl"), curriculum)
+            model = algo.load(checkpoint / "model.zip", env=env, device=config.device)
+            if (checkpoint / "replay_buffer.pkl").exists():
+                model.load_replay_buffer(checkpoint / "replay_buffer.pkl")
+            model._last_obs = None  # force SB3 to reset the fresh envs
+            curriculum.num_timesteps = model.num_timesteps
+            curriculum.n_episodes = int(loop_state["n_episodes"])
+            set_rng_states(loop_state["rng"])
+        else:
+            if config.normalize:
+                env = VecNormalize(curriculum)
+            model = algo(
+                config.policy, env, seed=config.seed, device=config.device, **config.student_params
+            )
+        if config.eval_every > 0:
+            evaluator = TaskEvaluator(
+                EnvFactory(config.env, config.env_kwargs, monitor=False), test_set,
+                n_episodes=config.eval_episodes, seed=config.seed + 10_000,
+            )
+        logger.on_start(config_dict, test_set.tolist())
+        callback = CurriculumCallback(curriculum, logger, run_directory, config, evaluator, loop_state)
+        callbacks: list[BaseCallback] = [callback]
+        if config.score == "advantage":
+            if config.student not in ON_POLICY:
+                raise ValueError(f"score 'advantage' needs an on-policy student, got {config.student!r}")
+            callbacks.insert(0, AdvantageCallback())
+        remaining = max(config.steps - model.num_timesteps, 0)
+        if remaining > 0:
+            model.learn(
+                remaining, callback=CallbackList(callbacks),
+                reset_num_timesteps=resume is None, progress_bar=config.progress_bar,
+            )
+        else:
+            callback.init_callback(model)
+            callback._on_training_start()
+        callback.finish()
+        return RunResult(
+            run_dir=run_dir, steps=int(model.num_timesteps), episodes=curriculum.n_episodes,
+            last_evaluation=callback.last_evaluation, model=model, teacher=teacher,
+        )
+    finally:
+        logger.close()
+        if evaluator is not None:
+            evaluator.close()
+        if venv is not None:
+            close_vec_env(venv)
+
+
+def close_vec_env(venv: VecEnv) -> None:
+    """Close ``venv``; if a worker died, terminate the remaining worker processes instead."""
+    try:
+        venv.close()
+    except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
+        # a worker already died (its error is the one that propagates): don't leave the
+        # others waiting for commands.
+        for process in getattr(venv, "processes", []):
+            process.terminate()
+            process.join(timeout=5)
+        venv.closed = True

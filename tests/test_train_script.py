@@ -1,0 +1,76 @@
+"""scripts/train.py: flags → config, defaults < --config < flags, errors, resume."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+import yaml
+
+from students.config import RunConfig
+from students.run_dir import read_jsonl
+
+ROOT = Path(__file__).resolve().parents[1]
+ECHO = "students.testing:teachrl_test/TaskEcho-v0"
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("train_script", ROOT / "scripts" / "train.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def script():
+    return load_script()
+
+
+def test_flags_override_config_file(script, tmp_path):
+    cfg_file = tmp_path / "run.yaml"
+    cfg_file.write_text(yaml.safe_dump({"steps": 5000, "seed": 7, "student_params": {"gamma": 0.9}}))
+    args = script.build_parser().parse_args([
+        "--config", str(cfg_file), "--seed", "3", "--teacher", "random",
+        "--student-param", "learning_rate=3e-4", "--teacher-param", "reward_range=[0, 10]",
+        "--env-kwargs", "{max_length: 20}", "--wandb-mode", "disabled", "--wandb-tags", "a", "b",
+    ])
+    data = script.config_from_args(args)
+    config = RunConfig.from_dict(data)
+    assert config.steps == 5000 and config.seed == 3 and config.teacher == "random"
+    assert config.student_params == {"gamma": 0.9, "learning_rate": 3e-4}
+    assert config.teacher_params == {"reward_range": [0, 10]}
+    assert config.env_kwargs == {"max_length": 20}
+    assert config.wandb_mode == "disabled" and config.wandb_tags == ["a", "b"]
+    assert RunConfig().env == "teachrl/PointGate-v0" and RunConfig().teacher == "alp-gmm"
+
+
+def test_main_runs_and_resumes(script, tmp_path, capsys):
+    run_dir = tmp_path / "run"
+    argv = ["--env", ECHO, "--teacher", "random", "--steps", "512", "--n-envs", "2",
+            "--eval-every", "256", "--eval-tasks", "4", "--run-dir", str(run_dir), "--no-progress",
+            "--student-param", "n_steps=64", "--student-param", "n_epochs=1"]
+    assert script.main(argv) == 0
+    out = capsys.readouterr().out
+    assert str(run_dir) in out and "mastered" in out
+    assert RunConfig.from_yaml(run_dir / "config.yaml").student_params == {"n_steps": 64, "n_epochs": 1}
+    assert [e["step"] for e in read_jsonl(run_dir / "evaluations.jsonl")] == [0, 256, 512]
+    assert script.main(["--resume", str(run_dir), "--steps", "768", "--no-progress"]) == 0
+    assert read_jsonl(run_dir / "metrics.jsonl")[-1]["step"] == 768
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--teacher", "nope"], "unknown teacher 'nope'"),
+        (["--student", "ppo2"], "unknown student 'ppo2'"),
+        (["--student-param", "lr"], "bad student parameter 'lr'"),
+        (["--teacher-param", "bogus=1"], "['bogus']"),
+        (["--vec-env", "threads"], "vec_env must be one of"),
+        (["--env-kwargs", "[1, 2]"], "--env-kwargs must be a YAML mapping"),
+        (["--config", "/no/such.yaml"], "does not exist"),
+    ],
+)
+def test_bad_arguments_exit_with_clear_error(script, capsys, argv, message):
+    assert script.main(["--env", ECHO, "--teacher", "random", *argv]) == 2
+    assert message in capsys.readouterr().err
