@@ -39,7 +39,7 @@ from students.config import ON_POLICY, RunConfig, algorithm_class, import_env_mo
 from students.curriculum import AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
 from students.loggers import MultiLogger, RunLogger
-from students.run_dir import RunDirectory
+from students.run_dir import RunDirectory, atomic_write_text
 
 __all__ = ["CurriculumCallback", "EnvFactory", "RunResult", "make_loggers", "run_curriculum"]
 
@@ -78,12 +78,21 @@ def make_subproc_vec_env(env_fns: Sequence[Callable[[], gym.Env]], start_method:
 
 
 def make_loggers(config: RunConfig, run_dir: Path) -> list[RunLogger]:
-    """The run's loggers besides the run directory writer.
+    """The run's loggers besides the run directory writer: W&B unless it is disabled.
 
-    This is where W&B plugs in (``students.wandb_logger.WandbLogger(run_dir, mode, project,
-    group, tags, name)`` when ``config.wandb_mode != "disabled"``).
+    W&B writes under ``run_dir/wandb`` and keeps its run id there, so a resumed run
+    continues the same W&B run.
     """
-    return []
+    if config.wandb_mode == "disabled":
+        return []
+    from students.wandb_logger import WandbLogger  # wandb is slow to import: only when used
+
+    return [
+        WandbLogger(
+            run_dir, mode=config.wandb_mode, project=config.wandb_project,
+            group=config.wandb_group, tags=list(config.wandb_tags) or None, name=run_dir.name,
+        )
+    ]
 
 
 @dataclasses.dataclass
@@ -390,6 +399,11 @@ def run_curriculum(
             callback.init_callback(model)
             callback._on_training_start()
         callback.finish()
+        # Marks a complete run (sweeps skip it); written last so a crash never leaves it.
+        atomic_write_text(
+            run_dir / "DONE",
+            json.dumps({"steps": int(model.num_timesteps), "episodes": curriculum.n_episodes}),
+        )
         return RunResult(
             run_dir=run_dir, steps=int(model.num_timesteps), episodes=curriculum.n_episodes,
             last_evaluation=callback.last_evaluation, model=model, teacher=teacher,

@@ -24,7 +24,7 @@ ECHO = "students.testing:teachrl_test/TaskEcho-v0"
 
 def small_config(tmp_path, **changes):
     cfg = dict(
-        env=ECHO, teacher="test-recording", student="ppo", device="cpu",
+        env=ECHO, teacher="test-recording", student="ppo", device="cpu", wandb_mode="disabled",
         student_params={"n_steps": 64, "batch_size": 64, "n_epochs": 1},
         steps=2048, n_envs=4, eval_every=1024, eval_tasks=16, checkpoint_every=512,
         log_every=256, teacher_log_every=512, run_dir=str(tmp_path / "run"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import yaml
 
 from students.config import RunConfig
 from students.run_dir import read_jsonl
+from tests.wandb_offline import offline_runs, read_config, read_history
 
 ROOT = Path(__file__).resolve().parents[1]
 ECHO = "students.testing:teachrl_test/TaskEcho-v0"
@@ -45,7 +47,8 @@ def test_flags_override_config_file(script, tmp_path):
     assert RunConfig().env == "teachrl/PointGate-v0" and RunConfig().teacher == "alp-gmm"
 
 
-def test_main_runs_and_resumes(script, tmp_path, capsys):
+def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
+    """End to end: train.py (W&B offline by default), resume, then plot_run.py on the result."""
     run_dir = tmp_path / "run"
     argv = ["--env", ECHO, "--teacher", "random", "--steps", "512", "--n-envs", "2",
             "--eval-every", "256", "--eval-tasks", "4", "--run-dir", str(run_dir), "--no-progress",
@@ -55,8 +58,26 @@ def test_main_runs_and_resumes(script, tmp_path, capsys):
     assert str(run_dir) in out and "mastered" in out
     assert RunConfig.from_yaml(run_dir / "config.yaml").student_params == {"n_steps": 64, "n_epochs": 1}
     assert [e["step"] for e in read_jsonl(run_dir / "evaluations.jsonl")] == [0, 256, 512]
+    assert json.loads((run_dir / "DONE").read_text())["steps"] == 512
     assert script.main(["--resume", str(run_dir), "--steps", "768", "--no-progress"]) == 0
     assert read_jsonl(run_dir / "metrics.jsonl")[-1]["step"] == 768
+    assert json.loads((run_dir / "DONE").read_text())["steps"] == 768
+
+    # One W&B run resumed once: same id, every evaluation logged once at its own step.
+    runs = offline_runs(run_dir / "wandb")
+    assert len(runs) == 2 and runs[0].name.split("-")[-1] == runs[1].name.split("-")[-1]
+    rows = [row for d in runs for row in read_history(d)]
+    steps = [step for step, _ in rows]
+    assert steps == sorted(set(steps))
+    assert [step for step, row in rows if "eval/mastered_pct" in row] == [0, 256, 512, 768]
+    assert read_config(runs[0])["teacher"] == "random"
+
+    plot_run = importlib.util.spec_from_file_location("plot_run", ROOT / "scripts" / "plot_run.py")
+    module = importlib.util.module_from_spec(plot_run)
+    plot_run.loader.exec_module(module)
+    written = module.main([str(run_dir), "--frames", "3"])
+    assert written and all(p.stat().st_size > 1000 for p in written)
+    assert any(p.suffix == ".gif" for p in written)
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pytest
@@ -11,22 +10,6 @@ import pytest
 from students.wandb_logger import WandbLogger
 from tests.fake_runs import HOT, make_fake_run, replay
 from tests.wandb_offline import offline_runs, read_config, read_history, read_table
-
-ENV = {"WANDB_MODE": "offline", "WANDB_SILENT": "true", "MPLBACKEND": "Agg",
-       "WANDB_DISABLE_GIT": "true", "WANDB_CONSOLE": "off"}
-
-
-@pytest.fixture(scope="module")
-def wandb_env(tmp_path_factory):
-    saved = {k: os.environ.get(k) for k in [*ENV, "WANDB_DIR"]}
-    os.environ.update(ENV)
-    os.environ["WANDB_DIR"] = str(tmp_path_factory.mktemp("wandb_home"))
-    yield
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
 
 
 def _logged(run_dir):
