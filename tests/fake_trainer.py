@@ -20,6 +20,24 @@ from pathlib import Path
 import yaml
 
 BASE_PCT = {"random": 10.0, "alp-gmm": 30.0}
+FAKE_TRAINER = Path(__file__).resolve()
+
+
+def tiny_sweep_dict(output_root, train_script=FAKE_TRAINER, **overrides) -> dict:
+    """The tests' sweep: 2 teachers x 2 seeds, 4 evaluations, run by ``train_script``."""
+    raw = {
+        "name": "tiny-test",
+        "output_root": str(output_root),
+        "train": {"student": "ppo", "steps": 4096, "n_envs": 1, "eval_every": 1024, "eval_tasks": 16,
+                  "student_params": {"n_steps": 256}},
+        "wandb": {"mode": "disabled"},
+        "envs": ["teachrl/PointGate-v0"],
+        "teachers": ["random", {"name": "alp-gmm", "params": {"fit_rate": 50}}],
+        "seeds": [0, 1],
+        "train_command": ["{python}", str(train_script)],
+    }  # fmt: skip
+    raw.update(overrides)
+    return raw
 
 
 def fake_final_pct(teacher: str, seed: int) -> float:
