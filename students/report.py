@@ -280,6 +280,8 @@ def welch_test(a: np.ndarray, b: np.ndarray) -> tuple[float | None, str]:
     """Welch's t-test p-value of ``a`` vs ``b``, or None with the reason it is not defined."""
     if len(a) < 2 or len(b) < 2:
         return None, "single seed: no t-test"
+    if np.ptp(a) == 0 and np.ptp(b) == 0:
+        return None, "no variance: no t-test"
     p = stats.ttest_ind(a, b, equal_var=False).pvalue
     if not np.isfinite(p):
         return None, "no variance: no t-test"

@@ -5,6 +5,7 @@ The runs use ``tests/fake_trainer.py`` (same CLI as ``scripts/train.py``, no RL)
 """
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -237,7 +238,7 @@ def test_script_exit_status_and_dry_run(tmp_path, train_script):
     script = [sys.executable, str(REPO_ROOT / "scripts" / "sweep.py"), str(path), "--no-check"]
     dry = subprocess.run([*script, "--dry-run"], capture_output=True, text=True, check=True)
     assert dry.stdout.count("new ") == 2 and not (tmp_path / "out" / "PointGate-v0").exists()
-    env = {**__import__("os").environ, "FAKE_TRAIN_CRASH": "alp-gmm/seed0@1"}
+    env = {**os.environ, "FAKE_TRAIN_CRASH": "alp-gmm/seed0@1"}
     bad = subprocess.run([*script, "--workers", "2"], capture_output=True, text=True, env=env)
     assert bad.returncode == 1 and "failed: 1" in bad.stdout
     good = subprocess.run([*script, "--workers", "2"], capture_output=True, text=True)
