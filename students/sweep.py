@@ -56,6 +56,7 @@ __all__ = [
     "build_command",
     "check_registries",
     "execute_run",
+    "ray_init_arguments",
     "run_status",
     "run_sweep",
 ]
@@ -635,6 +636,28 @@ def _ray_execute_run(spec, train_command, use_worker_cwd, env_vars):
     return execute_run(spec, train_command, code_dir, env_vars)
 
 
+def ray_init_arguments(
+    address: str | None, workers: int, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """``ray.init`` arguments of a sweep (``extra`` overrides them).
+
+    An existing cluster (``address``) gets a copy of the code as the tasks' working directory
+    (run directories must then be on a filesystem every node shares); a local Ray gets
+    ``num_cpus=workers`` and the checkout on its workers' ``PYTHONPATH``.
+    """
+    if address:
+        excludes = [".git", "runs", "wandb", "*.egg-info", "__pycache__"]
+        kwargs = {"address": address, "runtime_env": {"working_dir": str(REPO_ROOT), "excludes": excludes}}
+    else:
+        kwargs = {
+            "num_cpus": workers,
+            "include_dashboard": False,
+            "runtime_env": {"env_vars": {"PYTHONPATH": str(REPO_ROOT)}},
+        }
+    kwargs.update(extra or {})
+    return kwargs
+
+
 def _run_ray(runs, train_command, workers, env_vars, on_result, address, cpus_per_run, ray_init_kwargs):
     try:
         import ray
@@ -643,18 +666,9 @@ def _run_ray(runs, train_command, workers, env_vars, on_result, address, cpus_pe
     started_here = False
     use_worker_cwd = False
     if not ray.is_initialized():
-        kwargs = dict(ray_init_kwargs or {})
-        if address:
-            # A remote cluster gets a copy of the code; run dirs must be on a shared filesystem.
-            use_worker_cwd = True
-            runtime_env = {"working_dir": str(REPO_ROOT), "excludes": [".git", "runs", "wandb", "*.egg-info"]}
-            kwargs.setdefault("runtime_env", runtime_env)
-            ray.init(address=address, **kwargs)
-        else:
-            kwargs.setdefault("num_cpus", workers)
-            kwargs.setdefault("include_dashboard", False)
-            kwargs.setdefault("runtime_env", {"env_vars": {"PYTHONPATH": str(REPO_ROOT)}})
-            ray.init(**kwargs)
+        kwargs = ray_init_arguments(address, workers, ray_init_kwargs)
+        use_worker_cwd = "working_dir" in kwargs["runtime_env"]
+        ray.init(**kwargs)
         started_here = True
     try:
         remote = ray.remote(num_cpus=cpus_per_run, max_retries=0)(_ray_execute_run)

@@ -18,6 +18,7 @@ from students.sweep import (
     SweepConfig,
     build_command,
     check_registries,
+    ray_init_arguments,
     run_status,
     run_sweep,
 )
@@ -243,6 +244,16 @@ def test_script_exit_status_and_dry_run(tmp_path, train_script):
     assert bad.returncode == 1 and "failed: 1" in bad.stdout
     good = subprocess.run([*script, "--workers", "2"], capture_output=True, text=True)
     assert good.returncode == 0 and "skipped: 1, resumed: 1, failed: 0" in good.stdout
+
+
+def test_ray_init_arguments():
+    local = ray_init_arguments(None, 3)
+    assert local["num_cpus"] == 3 and local["include_dashboard"] is False
+    assert local["runtime_env"] == {"env_vars": {"PYTHONPATH": str(REPO_ROOT)}}
+    cluster = ray_init_arguments("ray://head:10001", 3, {"namespace": "sweeps"})
+    assert cluster["address"] == "ray://head:10001" and "num_cpus" not in cluster
+    assert cluster["runtime_env"]["working_dir"] == str(REPO_ROOT) and "runs" in cluster["runtime_env"]["excludes"]
+    assert cluster["namespace"] == "sweeps"
 
 
 def test_ray_backend_local_mode(tmp_path, train_script):
