@@ -143,7 +143,8 @@ class RunSpec:
         """Contents of the per-run ``--config`` file, or None when flags say everything."""
         if not self.env.kwargs and not self.config_extras:
             return None
-        return {**self.config_extras, "env": {"id": self.env.id, "kwargs": dict(self.env.kwargs)}}
+        # RunConfig's schema (students/config.py): the env id and its gymnasium.make kwargs.
+        return {**self.config_extras, "env": self.env.id, "env_kwargs": dict(self.env.kwargs)}
 
 
 # ---------------------------------------------------------------------------- validation helpers

@@ -93,23 +93,28 @@ def main(argv=None) -> int:
         run_dir = Path(a.run_dir)
         run_dir.mkdir(parents=True, exist_ok=True)
         extra = yaml.safe_load(Path(a.config).read_text()) if a.config else {}
+        # The same keys as students.config.RunConfig (the real config.yaml).
         cfg = {
-            "env": {"id": a.env, "kwargs": (extra.get("env") or {}).get("kwargs", {})},
-            "teacher": {"name": a.teacher, "params": _kv(a.teacher_param)},
-            "student": {"algo": a.student, "params": _kv(a.student_param)},
+            "env": a.env,
+            "env_kwargs": extra.get("env_kwargs") or {},
+            "teacher": a.teacher,
+            "teacher_params": _kv(a.teacher_param),
+            "student": a.student,
+            "student_params": _kv(a.student_param),
             "steps": a.steps,
             "n_envs": a.n_envs,
             "seed": a.seed,
-            "eval": {"every": a.eval_every, "n_tasks": a.eval_tasks},
-            "wandb": {"mode": a.wandb_mode, "project": a.wandb_project, "group": a.wandb_group,
-                      "tags": a.wandb_tags},
+            "eval_every": a.eval_every,
+            "eval_tasks": a.eval_tasks,
+            "wandb_mode": a.wandb_mode, "wandb_project": a.wandb_project,
+            "wandb_group": a.wandb_group, "wandb_tags": a.wandb_tags,
             "task_space": {"low": [0.0, 0.0], "high": [1.0, 1.0], "names": ["x", "y"]},
         }  # fmt: skip
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg))
-        (run_dir / "test_set.json").write_text(json.dumps({"tasks": [[0.5, 0.5]] * cfg["eval"]["n_tasks"]}))
+        (run_dir / "test_set.json").write_text(json.dumps({"tasks": [[0.5, 0.5]] * cfg["eval_tasks"]}))
         start = 0
 
-    teacher, seed, steps, every = cfg["teacher"]["name"], cfg["seed"], cfg["steps"], cfg["eval"]["every"]
+    teacher, seed, steps, every = cfg["teacher"], cfg["seed"], cfg["steps"], cfg["eval_every"]
     crash = os.environ.get("FAKE_TRAIN_CRASH", "")
     crash_at = None
     if crash and not a.resume:
@@ -126,7 +131,7 @@ def main(argv=None) -> int:
                                             "score": float(k), "return": float(k), "length": 1,
                                             "success": False})  # fmt: skip
         pct = fake_mastered_pct(teacher, seed, step, steps)
-        n = cfg["eval"]["n_tasks"]
+        n = cfg["eval_tasks"]
         n_ok = round(pct / 100 * n)
         _append(run_dir / "evaluations.jsonl", {"step": step, "returns": [0.0] * n,
                                                 "successes": [i < n_ok for i in range(n)],

@@ -68,7 +68,7 @@ def test_expand_names_dirs_and_settings(tmp_path):
     assert short.student_params == {"n_steps": 128}  # the teacher's override wins
     plain = next(r for r in runs if r.name == "PointGate-v0/random/seed0")
     assert plain.student_params == {"n_steps": 256} and plain.run_config() is None
-    assert short.run_config() == {"env": {"id": "teachrl/StumpTracks-v0", "kwargs": {"body": "short"}}}
+    assert short.run_config() == {"env": "teachrl/StumpTracks-v0", "env_kwargs": {"body": "short"}}
     assert {r.wandb_group for r in runs} == {"tiny-test"}  # one group per sweep, its name
 
 
@@ -171,8 +171,8 @@ def _check_finished_sweep(cfg: SweepConfig) -> None:
         assert [e["step"] for e in evals] == [1024, 2048, 3072, 4096]
         assert evals[-1]["mastered_pct"] == pytest.approx(fake_mastered_pct(spec.teacher.name, spec.seed, 4096, 4096))
         run_cfg = yaml.safe_load((spec.run_dir / "config.yaml").read_text())
-        assert run_cfg["teacher"] == {"name": spec.teacher.name, "params": spec.teacher.params}
-        assert run_cfg["wandb"]["group"] == "tiny-test" and run_cfg["seed"] == spec.seed
+        assert run_cfg["teacher"] == spec.teacher.name and run_cfg["teacher_params"] == spec.teacher.params
+        assert run_cfg["wandb_group"] == "tiny-test" and run_cfg["seed"] == spec.seed
         assert (spec.run_dir / "train.log").read_text().count("=== teachrl sweep") == 1
 
 
