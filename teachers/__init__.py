@@ -8,12 +8,16 @@ Plain numpy / scipy / scikit-learn: this package never imports torch, SB3 or ``e
 >>> task = t.sample(); t.update(task, score=1.0)
 """
 
+from teachers.alp_gmm import ALPGMMTeacher  # registers "alp-gmm"
 from teachers.base import Teacher
 from teachers.checks import check_teacher
+from teachers.covar_gmm import CovarGMMTeacher  # registers "covar-gmm"
 from teachers.random import RandomTeacher  # noqa: E402  (registers "random")
 from teachers.registry import available, get_class, make, register
 
 __all__ = [
+    "ALPGMMTeacher",
+    "CovarGMMTeacher",
     "RandomTeacher",
     "Teacher",
     "available",

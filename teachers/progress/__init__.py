@@ -1,0 +1,8 @@
+"""Learning-progress trackers: turn a student's results into a teacher's signal.
+
+Usable on their own; each has ``state_dict()`` / ``load_state_dict()`` and no global RNG.
+"""
+
+from teachers.progress.alp import ALPTracker
+
+__all__ = ["ALPTracker"]
