@@ -11,6 +11,7 @@ default ``k = 2..10`` cost about as much as two separate ones.
 
 from __future__ import annotations
 
+import bisect
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -277,20 +278,21 @@ class GMMTeacher(Teacher):
 
     # ------------------------------------------------------------------ sampling
     def _sample(self) -> np.ndarray:
+        # Raw units straight away: the base class clips into the space.
+        u = self.unit
         if self._gmm is None:
             if self._init_mean is not None:
-                return self.unit.from_unit(self._init_mean + self._init_std * self.rng.standard_normal(self.unit.dim))
-            return self.unit.from_unit(self.rng.random(self.unit.dim))
+                return u.low + u.range * (self._init_mean + self._init_std * self.rng.standard_normal(u.dim))
+            return u.low + u.range * self.rng.random(u.dim)
         if self.rng.random() < self.random_task_ratio:
-            return self.unit.from_unit(self.rng.random(self.unit.dim))
+            return u.low + u.range * self.rng.random(u.dim)
         return self._sample_gmm()
 
     def _sample_gmm(self) -> np.ndarray:
         g = self._gmm
-        i = int(np.searchsorted(g["cum_p"], self.rng.random() * g["cum_p"][-1], side="right"))
-        i = min(i, len(g["cum_p"]) - 1)
-        # The task block of the Cholesky factor is the Cholesky factor of the task marginal.
-        return self.unit.from_unit(g["means"][i] + g["chol"][i] @ self.rng.standard_normal(self.unit.dim))
+        i = min(bisect.bisect_right(g["cum_p"], self.rng.random() * g["cum_p"][-1]), len(g["cum_p"]) - 1)
+        # The task block of a Cholesky factor is the Cholesky factor of the task marginal.
+        return g["raw_means"][i] + g["raw_chol"][i] @ self.rng.standard_normal(self.unit.dim)
 
     def non_exploratory_sample(self) -> np.ndarray:
         """A task from the fitted mixture, without the uniform share.
@@ -309,7 +311,9 @@ class GMMTeacher(Teacher):
         task_cov = fit.covariances[:, :d, :d]
         self._gmm = {
             "weights": fit.weights, "means": fit.means[:, :d], "cov": task_cov, "lp": lp,
-            "chol": np.linalg.cholesky(task_cov), "cum_p": np.cumsum(p),
+            "raw_means": self.unit.low + fit.means[:, :d] * self.unit.range,
+            "raw_chol": self.unit.range[:, None] * np.linalg.cholesky(task_cov),
+            "cum_p": np.cumsum(p).tolist(),
         }
 
     def _fit(self, X: np.ndarray) -> GaussianMixtureFit:
