@@ -71,6 +71,19 @@ def _blocks(ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(np.arange(len(ks)), ks), np.concatenate(([0], np.cumsum(ks)[:-1]))
 
 
+def _inv_lower(L: np.ndarray) -> np.ndarray:
+    """Inverses of a stack of lower-triangular matrices, by forward substitution row by row
+    (vectorized over the stack; about twice as fast as ``np.linalg.inv`` for small ones)."""
+    d = L.shape[-1]
+    out = np.zeros_like(L)
+    diag = 1.0 / np.diagonal(L, axis1=-2, axis2=-1)
+    out[:, 0, 0] = diag[:, 0]
+    for i in range(1, d):
+        out[:, i, :i] = -(L[:, i, None, :i] @ out[:, :i, :i])[:, 0] * diag[:, i, None]
+        out[:, i, i] = diag[:, i]
+    return out
+
+
 def kmeans_labels(X: np.ndarray, ks: Sequence[int], rng: np.random.Generator, max_iter: int = 10) -> np.ndarray:
     """k-means labels for every ``k`` in ``ks``: an ``(n, len(ks))`` integer array.
 
@@ -145,17 +158,15 @@ def fit_gmms(
         cov += reg - means[:, :, None] * means[:, None, :]
         return nk / np.bincount(group, weights=nk)[group], means, cov
 
-    def e_step(
-        weights: np.ndarray, means: np.ndarray, cov: np.ndarray, group: np.ndarray, starts: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        inv_chol = np.linalg.inv(np.linalg.cholesky(cov))
+    def e_step(weights: np.ndarray, means: np.ndarray, cov: np.ndarray, layout: tuple) -> tuple[np.ndarray, np.ndarray]:
+        _, group, starts, blocks = layout
+        inv_chol = _inv_lower(np.linalg.cholesky(cov))
         prec = np.swapaxes(inv_chol, -1, -2) @ inv_chol
         p_mean = (prec @ means[:, :, None])[:, :, 0]
         # log w + log N(x) = -(x'Px)/2 + (Pm)'x - (m'Pm + d log 2pi)/2 + log|P|/2 + log w
         const = np.log(np.diagonal(inv_chol, axis1=-2, axis2=-1)).sum(-1) + np.log(weights)
         const -= 0.5 * ((p_mean * means).sum(-1) + d * _LOG_2PI)
-        wlp = np.hstack([-0.5 * prec.reshape(-1, d * d), p_mean, const[:, None]]) @ FT  # (c, n)
-        blocks = (group == np.arange(len(starts))[:, None]).astype(np.float64)  # (g, c)
+        wlp = np.concatenate([-0.5 * prec.reshape(-1, d * d), p_mean, const[:, None]], axis=1) @ FT  # (c, n)
         # log-sum-exp per candidate. One shift per sample for all candidates is enough unless
         # a candidate explains a sample far worse than another; then shift per candidate.
         shift = wlp.max(0)
@@ -168,28 +179,43 @@ def fit_gmms(
         return (shift + np.log(total)).mean(-1), e / total[group]
 
     group, starts = _blocks(ks)
+
+    def layout(idx: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Rows of candidates ``idx``, and their row layout once stacked alone."""
+        sub_group, sub_starts = _blocks(ks[idx])
+        rows = np.flatnonzero(np.isin(group, idx))
+        return rows, sub_group, sub_starts, (sub_group == np.arange(len(idx))[:, None]).astype(np.float64)
+
     rank = np.arange(len(group)) - starts[group]
     weights, means, cov = m_step((labels.T[group] == rank[:, None]).astype(np.float64), group)
-    active = np.ones(len(ks), dtype=bool)
-    prev = np.full(len(ks), -np.inf)
     n_iter = np.zeros(len(ks), dtype=int)
+    converged = np.zeros(len(ks), dtype=bool)
+    # EM on the candidates still running (idx); a converged one drops out of the arrays.
+    idx = np.arange(len(ks))
+    lay = layout(idx)
+    w, m, c = weights, means, cov
+    prev = np.full(len(ks), -np.inf)
     for _ in range(max_iter):
-        # Converged candidates drop out: only the rows of active ones are computed.
-        idx = np.flatnonzero(active)
-        rows = np.flatnonzero(active[group])
-        sub_group, sub_starts = _blocks(ks[idx])
-        ll, resp = e_step(weights[rows], means[rows], cov[rows], sub_group, sub_starts)
-        weights[rows], means[rows], cov[rows] = m_step(resp, sub_group)
+        ll, resp = e_step(w, m, c, lay)
+        w, m, c = m_step(resp, lay[1])
         n_iter[idx] += 1
-        active[idx] = np.abs(ll - prev[idx]) >= tol
-        prev[idx] = ll
-        if not active.any():
-            break
-    ll, _ = e_step(weights, means, cov, group, starts)  # score of the final parameters
+        done = np.abs(ll - prev) < tol
+        prev = ll
+        if done.any():
+            weights[lay[0]], means[lay[0]], cov[lay[0]] = w, m, c
+            converged[idx[done]] = True
+            idx, prev = idx[~done], prev[~done]
+            if len(idx) == 0:
+                break
+            lay = layout(idx)
+            w, m, c = weights[lay[0]], means[lay[0]], cov[lay[0]]
+    else:
+        weights[lay[0]], means[lay[0]], cov[lay[0]] = w, m, c
+    ll, _ = e_step(weights, means, cov, layout(np.arange(len(ks))))  # score of the final parameters
     return [
         GaussianMixtureFit(
             weights[s : s + k].copy(), means[s : s + k].copy(), cov[s : s + k].copy(),
-            float(ll[i]), n, int(n_iter[i]), bool(not active[i]),
+            float(ll[i]), n, int(n_iter[i]), bool(converged[i]),
         )
         for i, (s, k) in enumerate(zip(starts, ks, strict=True))
     ]
