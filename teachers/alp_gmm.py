@@ -6,6 +6,7 @@ in continuously parameterized environments", CoRL 2019 (arXiv:1910.07224).
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,7 +30,8 @@ class ALPGMMTeacher(GMMTeacher):
     GMMs with ``k`` in ``potential_ks`` are fitted on the last ``fit_rate`` (task ⊕ ALP) points
     and the best by ``criterion`` is kept. Sampling: with probability ``random_task_ratio``
     (and always before the first fit) a uniform task, or one from ``initial_dist``
-    before the first fit when given; otherwise a component is picked ∝ its mean ALP, a point
+    before the first fit when given; otherwise a component is picked ∝ its mean ALP (∝ its
+    weight if every mean ALP is 0), a point
     is drawn from it, the ALP coordinate dropped and the task clipped into the space.
 
     Scaling: task coordinates are unit ``[0, 1]^d``. The ALP axis is divided by the largest
@@ -73,7 +75,7 @@ class ALPGMMTeacher(GMMTeacher):
         super().__init__(
             task_space, seed, reward_range, fit_rate, potential_ks, criterion, random_task_ratio, nb_em_init, initial_dist
         )
-        if alp_max_size is not None and (not isinstance(alp_max_size, int) or alp_max_size < 6):
+        if alp_max_size is not None and (not isinstance(alp_max_size, numbers.Integral) or alp_max_size < 6):
             raise ValueError(f"alp_max_size must be None or an integer >= 6, got {alp_max_size!r}")
         self.alp_max_size = alp_max_size
         self.alp_tracker = ALPTracker(self.unit.dim, min_points=6, max_size=alp_max_size)

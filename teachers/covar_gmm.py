@@ -28,7 +28,7 @@ class CovarGMMTeacher(GMMTeacher):
     ``potential_ks`` are fitted on the last ``fit_rate`` points and the best by
     ``criterion`` is kept. A component's learning progress is its time–score covariance,
     clipped at 0 (or its absolute value with ``absolute_lp``); components are picked ∝ it
-    (uniformly if all are 0). Otherwise it samples like ALP-GMM: uniform before the first
+    (∝ their weights if all are 0). Otherwise it samples like ALP-GMM: uniform before the first
     fit (or from ``initial_dist``) and with probability ``random_task_ratio`` after it.
 
     Scaling: task coordinates are unit ``[0, 1]^d``, ``t`` is in ``[0, 1)``, and the score

@@ -248,9 +248,9 @@ class GMMTeacher(Teacher):
 
     Every ``fit_rate`` episodes a subclass fits mixtures over the last ``fit_rate`` episodes
     (task in unit coordinates, plus its own extra dimensions) and gives each component a
-    learning progress; :meth:`_sample` then picks a component ∝ its progress (uniformly if all
-    are 0), draws from it, drops the extra dimensions and clips into the space. A
-    ``random_task_ratio`` share of samples is uniform; before the first fit all samples are
+    learning progress; :meth:`_sample` then picks a component ∝ its progress (∝ its weight if
+    all are 0; teachDeepRL picks uniformly, which can select an empty component), draws from
+    it, drops the extra dimensions and clips into the space. A ``random_task_ratio`` share of samples is uniform; before the first fit all samples are
     uniform, or drawn from ``initial_dist`` when given.
     """
 
@@ -333,7 +333,7 @@ class GMMTeacher(Teacher):
         """Keep ``fit`` (unit space) with per-component learning progress ``lp`` (>= 0)."""
         d = self.unit.dim
         lp = np.maximum(np.asarray(lp, dtype=np.float64), 0.0)
-        p = lp if lp.sum() > 0 else np.ones_like(lp)
+        p = lp if lp.sum() > 0 else fit.weights  # no progress anywhere: follow the data
         task_cov = fit.covariances[:, :d, :d]
         self._gmm = {
             "weights": fit.weights, "means": fit.means[:, :d], "cov": task_cov, "lp": lp,
