@@ -28,11 +28,10 @@ class ALPGMMTeacher(GMMTeacher):
     the nearest previously seen task (:class:`~teachers.progress.ALPTracker`, in unit
     coordinates; 0 until 6 episodes are known). Every ``fit_rate`` episodes, full-covariance
     GMMs with ``k`` in ``potential_ks`` are fitted on the last ``fit_rate`` (task ⊕ ALP) points
-    and the best by ``criterion`` is kept. Sampling: with probability ``random_task_ratio``
-    (and always before the first fit) a uniform task, or one from ``initial_dist``
-    before the first fit when given; otherwise a component is picked ∝ its mean ALP (∝ its
-    weight if every mean ALP is 0), a point
-    is drawn from it, the ALP coordinate dropped and the task clipped into the space.
+    and the best by ``criterion`` is kept. Sampling: uniform (or from ``initial_dist``) before
+    the first fit; after it, uniform with probability ``random_task_ratio``, otherwise a
+    component is picked ∝ its mean ALP (∝ its weight if every mean ALP is 0), a point is drawn
+    from it, the ALP coordinate dropped and the task clipped into the space.
 
     Scaling: task coordinates are unit ``[0, 1]^d``. The ALP axis is divided by the largest
     ALP of the fit window, so it also spans ``[0, 1]`` and raw returns (hundreds) cannot
@@ -42,7 +41,7 @@ class ALPGMMTeacher(GMMTeacher):
 
     The mixtures are fitted by :func:`teachers.gmm.select_gmm`, a batched EM equivalent to
     scikit-learn's ``GaussianMixture`` (k-means init, ``reg_covar=1e-6``, ``tol=1e-3``,
-    ``max_iter=100``) but about 30x faster here.
+    ``max_iter=100``) but about 20x faster per refit. ALPs are computed in one batch per fit.
 
     :param task_space: a ``Box`` task space.
     :param seed: RNG seed (0 is a seed).
