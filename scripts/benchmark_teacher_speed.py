@@ -139,13 +139,18 @@ def markdown(r: dict, checkpoints: tuple[int, ...]) -> str:
         f"Teacher time per episode (sample + update), 2-D Box, {r['episodes']} episodes. "
         f"{m['cpus']} CPUs, load average {m['load_avg_start'][0]:.1f} at start, {m['load_avg_end'][0]:.1f} at end.",
         "",
-        "| teacher | wall µs/episode | CPU µs/episode (loop incl. student) |",
-        "|---|---|---|",
+        "| teacher | wall µs/episode | minus random's | CPU µs/episode (loop incl. student) |",
+        "|---|---|---|---|",
     ]
+    base = r["teachers"].get("random", {}).get("wall_us", float("nan"))  # the Teacher base class's share
     for name, v in r["teachers"].items():
-        lines.append(f"| {name} | {v['wall_us']:.1f} | {v['cpu_us']:.1f} |" if "wall_us" in v else f"| {name} | skipped: {v['skipped']} | |")
+        lines.append(
+            f"| {name} | {v['wall_us']:.1f} | {v['wall_us'] - base:.1f} | {v['cpu_us']:.1f} |"
+            if "wall_us" in v
+            else f"| {name} | skipped: {v['skipped']} | | |"
+        )
     s = r["sklearn_alp_gmm"]
-    lines.append(f"| alp-gmm, sklearn fits (baseline) | {s['wall_us']:.1f} | {s['cpu_us']:.1f} |")
+    lines.append(f"| alp-gmm, sklearn fits (baseline) | {s['wall_us']:.1f} | {s['wall_us'] - base:.1f} | {s['cpu_us']:.1f} |")
     f = r["fit_ms"]
     lines += [
         "",
