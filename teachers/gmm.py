@@ -130,7 +130,8 @@ def fit_gmms(
 ) -> list[GaussianMixtureFit]:
     """Fit one full-covariance mixture per ``k`` in ``ks`` by EM, all at once.
 
-    :param X: ``(n, D)`` data.
+    :param X: ``(n, D)`` data, scaled to about unit range (the teachers pass ``[0, 1]``
+        coordinates): covariances come from moments, which loses precision on large offsets.
     :param ks: candidate numbers of components.
     :param rng: generator for the k-means initialisation (unused when ``labels`` is given).
     :param labels: optional ``(n, len(ks))`` initial hard assignments (default: k-means).

@@ -106,6 +106,12 @@ def test_bad_params(kwargs, needle):
         ALPTracker(**kwargs)
 
 
-def test_mismatched_batch():
+def test_bad_updates():
+    t = ALPTracker(2)
     with pytest.raises(ValueError, match="3 tasks but 2 scores"):
-        ALPTracker(2).update_batch(np.zeros((3, 2)), np.zeros(2))
+        t.update_batch(np.zeros((3, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match="nan"):
+        t.update([0.1, np.nan], 1.0)
+    with pytest.raises(ValueError, match="inf"):
+        t.update([0.1, 0.2], np.inf)
+    assert len(t) == 0

@@ -83,6 +83,8 @@ class ALPTracker:
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)
         if len(tasks) != len(scores):
             raise ValueError(f"{len(tasks)} tasks but {len(scores)} scores")
+        if not (np.isfinite(tasks).all() and np.isfinite(scores).all()):
+            raise ValueError(f"tasks and scores must be finite; got non-finite values in {tasks!r} / {scores!r}")
         out = np.empty(len(scores))
         i = 0
         while i < len(scores):
