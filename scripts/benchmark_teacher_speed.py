@@ -56,7 +56,7 @@ def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = ()) ->
     rng = np.random.default_rng(0)
     span = SPACE.high - SPACE.low
     out: dict[str, float] = {}
-    wall, cpu0, last_wall, last_n = 0.0, time.process_time(), 0.0, 0
+    wall, cpu0, last_wall, last_cpu, last_n = 0.0, time.process_time(), 0.0, 0.0, 0
     for i in range(1, n + 1):
         t0 = time.perf_counter()
         task = teacher.sample()
@@ -68,9 +68,12 @@ def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = ()) ->
         teacher.update(task, score)
         wall += (t1 - t0) + (time.perf_counter() - t2)
         if i in checkpoints:
+            cpu = time.process_time() - cpu0
             out[f"wall_us_at_{i}"] = 1e6 * wall / i
             out[f"marginal_wall_us_at_{i}"] = 1e6 * (wall - last_wall) / (i - last_n)
-            last_wall, last_n = wall, i
+            out[f"cpu_us_at_{i}"] = 1e6 * cpu / i
+            out[f"marginal_cpu_us_at_{i}"] = 1e6 * (cpu - last_cpu) / (i - last_n)
+            last_wall, last_cpu, last_n = wall, cpu, i
     out["wall_us"] = 1e6 * wall / n
     out["cpu_us"] = 1e6 * (time.process_time() - cpu0) / n
     return out
@@ -166,13 +169,17 @@ def markdown(r: dict, checkpoints: tuple[int, ...]) -> str:
         f"(k = 2..10, 250 points): {f['ours']:.2f} ms batched EM vs {f['sklearn']:.1f} ms scikit-learn "
         f"({f['ratio']:.0f}x, same {f['fits']} windows).",
         "",
-        "Growth: wall µs/episode averaged from the start / over the last segment only.",
+        "Growth: µs/episode averaged from the start / over the last segment only, wall (CPU).",
         "",
         "| teacher | " + " | ".join(f"{n:,} episodes" for n in checkpoints) + " |",
         "|---|" + "---|" * len(checkpoints),
     ]
     for name, g in r["growth"].items():
-        cells = [f"{g[f'wall_us_at_{n}']:.1f} / {g[f'marginal_wall_us_at_{n}']:.1f}" for n in checkpoints]
+        cells = [
+            f"{g[f'wall_us_at_{n}']:.0f} / {g[f'marginal_wall_us_at_{n}']:.0f} "
+            f"({g[f'cpu_us_at_{n}']:.0f} / {g[f'marginal_cpu_us_at_{n}']:.0f})"
+            for n in checkpoints
+        ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
