@@ -10,8 +10,10 @@ Plain numpy / scipy / scikit-learn: this package never imports torch, SB3 or ``e
 
 # Importing each algorithm module registers it by name (see teachers.registry).
 from teachers.adr import ADRTeacher
+from teachers.alp_gmm import ALPGMMTeacher
 from teachers.base import Teacher
 from teachers.checks import check_teacher
+from teachers.covar_gmm import CovarGMMTeacher
 from teachers.learning_progress import LearningProgressTeacher
 from teachers.plr import PLRTeacher
 from teachers.random import RandomTeacher
@@ -22,6 +24,8 @@ from teachers.ucb import UCBTeacher
 
 __all__ = [
     "ADRTeacher",
+    "ALPGMMTeacher",
+    "CovarGMMTeacher",
     "LearningProgressTeacher",
     "PLRTeacher",
     "RIACTeacher",
