@@ -89,7 +89,8 @@ class ALPGMMTeacher(GMMTeacher):
         self._n_pending += 1
         if self._n_pending == self.fit_rate:
             self._n_pending = 0
-            alp = self.alp_tracker.update_batch(self._tasks, self._scores)
+            # |r - r_nn| overflows to inf for scores near the float limit: cap it.
+            alp = np.minimum(self.alp_tracker.update_batch(self._tasks, self._scores), np.finfo(np.float64).max)
             top = alp.max()
             fit = self._fit(np.hstack([self._tasks, (alp / top if top > 0 else alp)[:, None]]))
             self._set_gmm(fit, fit.means[:, -1] * top)

@@ -33,7 +33,8 @@ class CovarGMMTeacher(GMMTeacher):
 
     Scaling: task coordinates are unit ``[0, 1]^d``, ``t`` is in ``[0, 1)``, and the score
     axis is min–max scaled over the fit window so raw returns cannot swamp the other axes.
-    ``internals()["gmm"]["lp"]`` reports the covariance in score units.
+    ``internals()["gmm"]["lp"]`` reports the covariance in units of the min–max scaled score
+    (so it stays finite for any finite scores).
 
     :param task_space: a ``Box`` task space.
     :param seed: RNG seed (0 is a seed).
@@ -77,8 +78,10 @@ class CovarGMMTeacher(GMMTeacher):
         if self._n_pending == self.fit_rate:
             self._n_pending = 0
             X = self._points.copy()
-            lo, span = X[:, -1].min(), np.ptp(X[:, -1])
-            X[:, -1] = (X[:, -1] - lo) / span if span > 0 else 0.0
+            # Min-max scale the score axis; halves keep hi - lo finite for any finite scores.
+            lo, hi = X[:, -1].min() / 2, X[:, -1].max() / 2
+            X[:, -1] = (X[:, -1] / 2 - lo) / (hi - lo) if hi > lo else 0.0
             fit = self._fit(X)
-            covar = fit.covariances[:, -2, -1] * span
+            # LP in units of the scaled score axis: sampling is proportional, so the scale is moot.
+            covar = fit.covariances[:, -2, -1]
             self._set_gmm(fit, np.abs(covar) if self.absolute_lp else np.maximum(covar, 0.0))
