@@ -118,7 +118,7 @@ class MountainCarContinuous(_GymnasiumTaskEnv, Continuous_MountainCarEnv):
     """MountainCarContinuous with task ``(power, goal_position)``.
 
     Success: the car reached ``goal_position`` (the episode terminated). Low power makes the
-    hill unclimbable; a goal further up the right hill needs more momentum.
+    hill unclimbable within the 999-step limit (below about 0.00025 even with energy pumping); a goal further up the right hill needs more momentum.
 
     :param task: optional initial task.
     :param render_mode: as gymnasium's ``Continuous_MountainCarEnv``.
@@ -129,7 +129,7 @@ class MountainCarContinuous(_GymnasiumTaskEnv, Continuous_MountainCarEnv):
 
     def __init__(self, task: Any = None, render_mode: str | None = None) -> None:
         Continuous_MountainCarEnv.__init__(self, render_mode=render_mode)
-        self.task_space = make_task_space([0.0005, 0.1], [0.003, 0.55])
+        self.task_space = make_task_space([0.0001, 0.1], [0.003, 0.55])
         self.default_task = np.array([0.0015, 0.45])
         self._init_task(task)
 

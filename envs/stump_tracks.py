@@ -79,10 +79,10 @@ class _Contacts(b2.contactListener):
     def _set(self, contact, value: bool) -> None:
         a, b = contact.fixtureA.body, contact.fixtureB.body
         w = self.walker
-        if value and (a is w.hull or b is w.hull):
+        if value and (a == w.hull or b == w.hull):
             self.fallen = True
         for i, foot in enumerate(w.feet):
-            if a is foot or b is foot:
+            if a == foot or b == foot:
                 w.foot_contact[i] = value
 
     def BeginContact(self, contact):
