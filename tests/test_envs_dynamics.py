@@ -162,3 +162,14 @@ def test_success_rules():
         if terminated or truncated:
             break
     assert not info["success"]
+
+
+def test_benchmark_reports_positive_rates_for_every_case():
+    from envs.benchmark import benchmark, to_markdown
+
+    cases = [("pg", "teachrl/PointGate-v0", {}, True), ("pg-made", "teachrl/PointGate-v0", {}, False)]
+    results = benchmark(cases, n_steps=300, rounds=2)
+    assert set(results) == {"pg", "pg-made"}
+    assert all(r["steps_per_s"] > 0 and len(r["samples"]) == 2 for r in results.values())
+    table = to_markdown(results, {"pg / pg-made": 1.0}, "# t")
+    assert "| pg |" in table and "| pg / pg-made | 1.00 |" in table
