@@ -140,8 +140,10 @@ class StumpTracksEnv(ParameterizedEnv):
         self.stumps = generate_stumps(self.np_random, self._stump_height, self._stump_spacing)
         self.terrain = build_terrain(self.world, self.stumps)
         x0 = TERRAIN_STEP * STARTPAD_STEPS / 2
-        # Feet just above the ground (the hips hang below the hull).
-        y0 = GROUND_Y + self.spec_body.leg_length - min(p.hip_y for p in self.spec_body.leg_pairs) + 0.05
+        # As BipedalWalker: the hips hang below the hull, so the feet start slightly in the
+        # ground and the first steps settle the walker standing (gymnasium's scripted walker
+        # relies on starting with ground contact).
+        y0 = GROUND_Y + self.spec_body.leg_length
         self.walker = Walker(self.world, self.spec_body, x0, y0)
         self._contacts = _Contacts(self.walker)
         self.world.contactListener = self._contacts

@@ -173,3 +173,23 @@ def test_benchmark_reports_positive_rates_for_every_case():
     assert all(r["steps_per_s"] > 0 and len(r["samples"]) == 2 for r in results.values())
     table = to_markdown(results, {"pg / pg-made": 1.0}, "# t")
     assert "| pg |" in table and "| pg / pg-made | 1.00 |" in table
+
+
+def test_gymnasium_scripted_walker_succeeds_on_an_easy_track_only():
+    """Mechanics check against BipedalWalker: its scripted gait also walks our default body."""
+    from gymnasium.envs.box2d.bipedal_walker import BipedalWalkerHeuristics
+
+    env = gym.make("teachrl/StumpTracks-v0")
+    results = {}
+    for name, task in (("easy", [0.0, 6.0]), ("hard", [2.5, 0.5])):
+        walker = BipedalWalkerHeuristics()
+        obs, _ = env.reset(seed=0, options={"task": task})
+        total = 0.0
+        while True:
+            obs, reward, terminated, truncated, info = env.step(walker.step_heuristic(obs))
+            total += reward
+            if terminated or truncated:
+                break
+        results[name] = (total, info["success"])
+    assert results["easy"][0] > 230 and results["easy"][1]
+    assert results["hard"][0] < 230 and not results["hard"][1]

@@ -130,9 +130,9 @@ class Walker:
 
     def _add_leg(self, pair: LegSpec, side: int, x: float, y: float) -> None:
         (uw, uh), (lw, lh) = pair.upper, pair.lower
-        hx, hy = x + pair.hip_x, y + pair.hip_y
+        hx = x + pair.hip_x
         upper = self.world.CreateDynamicBody(
-            position=(hx, hy - uh / 2), angle=side * 0.05, fixtures=_box_fixture(uw, uh, 1.0)
+            position=(hx, y - pair.hip_y - uh / 2), angle=side * 0.05, fixtures=_box_fixture(uw, uh, 1.0)
         )
         hip = self.world.CreateJoint(
             revoluteJointDef(
@@ -143,7 +143,7 @@ class Walker:
             )
         )
         lower = self.world.CreateDynamicBody(
-            position=(hx, hy - uh - lh / 2), angle=side * 0.05, fixtures=_box_fixture(lw, lh, 1.0)
+            position=(hx, y - pair.hip_y - uh - lh / 2), angle=side * 0.05, fixtures=_box_fixture(lw, lh, 1.0)
         )
         knee = self.world.CreateJoint(
             revoluteJointDef(

@@ -61,15 +61,20 @@ def generate_stumps(rng: np.random.Generator, mean_height: float, spacing: float
 
 
 def build_terrain(world, stumps: list[Stump]):
-    """Create one static body holding the ground edge and every stump; return it."""
+    """Create one static body holding the ground and every stump; return it.
+
+    The ground is a chain of one-terrain-step edges, as in BipedalWalker: a single long edge
+    makes Box2D's foot contacts behave differently (gymnasium's scripted walker stalls on it).
+    """
     body = world.CreateStaticBody(position=(0, 0))
-    body.CreateFixture(
-        fixtureDef(
-            shape=edgeShape(vertices=[(0, GROUND_Y), (TRACK_LENGTH, GROUND_Y)]),
-            friction=FRICTION,
-            categoryBits=GROUND_CATEGORY,
+    for i in range(TRACK_STEPS - 1):
+        body.CreateFixture(
+            fixtureDef(
+                shape=edgeShape(vertices=[(i * TERRAIN_STEP, GROUND_Y), ((i + 1) * TERRAIN_STEP, GROUND_Y)]),
+                friction=FRICTION,
+                categoryBits=GROUND_CATEGORY,
+            )
         )
-    )
     for s in stumps:
         corners = [
             (s.x, GROUND_Y),
