@@ -15,23 +15,32 @@ __all__ = ["EnvCase", "benchmark", "steps_per_second", "to_markdown"]
 EnvCase = tuple[str, str, dict[str, Any], bool]
 
 
-def steps_per_second(env: gym.Env, n_steps: int, seed: int = 0) -> float:
+def steps_per_second(env: gym.Env, n_steps: int, seed: int = 0, include_resets: bool = True) -> float:
     """Env steps per second under uniformly random actions, resetting when episodes end.
 
     Actions are drawn before the clock starts, so only ``reset``/``step`` are timed.
+
+    :param include_resets: count the time of the resets (random walkers fall often, so resets
+        weigh); ``False`` times the steps alone.
     """
     env.action_space.seed(seed)
     actions = [env.action_space.sample() for _ in range(n_steps)]
     env.reset(seed=seed)
+    reset_time = 0.0
     start = time.perf_counter()
     for action in actions:
         _, _, terminated, truncated, _ = env.step(action)
         if terminated or truncated:
+            t = time.perf_counter()
             env.reset()
-    return n_steps / (time.perf_counter() - start)
+            reset_time += time.perf_counter() - t
+    elapsed = time.perf_counter() - start
+    return n_steps / (elapsed if include_resets else elapsed - reset_time)
 
 
-def benchmark(cases: list[EnvCase], n_steps: int, rounds: int, seed: int = 0) -> dict[str, dict]:
+def benchmark(
+    cases: list[EnvCase], n_steps: int, rounds: int, seed: int = 0, include_resets: bool = True
+) -> dict[str, dict]:
     """Median steps/s of each case over ``rounds`` interleaved rounds.
 
     Interleaving the cases round by round spreads machine load over all of them equally, so
@@ -44,7 +53,7 @@ def benchmark(cases: list[EnvCase], n_steps: int, rounds: int, seed: int = 0) ->
         made[label] = env.unwrapped if unwrap else env
     for r in range(rounds):
         for label, *_ in cases:
-            samples[label].append(steps_per_second(made[label], n_steps, seed=seed + r))
+            samples[label].append(steps_per_second(made[label], n_steps, seed + r, include_resets))
     return {
         label: {
             "env_id": env_id, "kwargs": kwargs, "unwrapped": unwrap,
