@@ -23,8 +23,9 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
+from gymnasium.utils import EzPickle
 
-__all__ = ["ParameterizedEnv", "make_task_space"]
+__all__ = ["ParameterizedEnv", "TaskEzPickle", "make_task_space"]
 
 def make_task_space(low: list[float], high: list[float]) -> spaces.Box:
     """A float64 1-D ``Box`` task space with the given finite bounds."""
@@ -159,3 +160,23 @@ class ParameterizedEnv(gym.Env):
     def _is_success(self, terminated: bool, truncated: bool, info: dict[str, Any]) -> bool:
         """Default rule: the episode return so far is at least :attr:`success_threshold`."""
         return self.success_threshold is not None and self._episode_return >= self.success_threshold
+
+
+class TaskEzPickle(EzPickle):
+    """``EzPickle`` (rebuild from the constructor arguments) that also keeps the pending task.
+
+    For envs holding unpicklable simulator objects (Box2D). Call
+    ``TaskEzPickle.__init__(self, **constructor_kwargs)`` in the env's ``__init__``.
+    """
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["pending_task"] = self._pending_task.copy()
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        pending = state.pop("pending_task", None)
+        super().__setstate__(state)
+        if pending is not None:
+            self._pending_task = np.asarray(pending, dtype=np.float64).copy()

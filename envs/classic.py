@@ -22,9 +22,8 @@ from gymnasium.envs.box2d.lunar_lander import LunarLander as _LunarLander
 from gymnasium.envs.classic_control.cartpole import CartPoleEnv
 from gymnasium.envs.classic_control.continuous_mountain_car import Continuous_MountainCarEnv
 from gymnasium.envs.classic_control.pendulum import PendulumEnv, angle_normalize
-from gymnasium.utils import EzPickle
 
-from envs.base import ParameterizedEnv, make_task_space
+from envs.base import ParameterizedEnv, TaskEzPickle, make_task_space
 
 __all__ = ["CartPole", "LunarLander", "MountainCarContinuous", "Pendulum"]
 
@@ -141,7 +140,7 @@ class MountainCarContinuous(_GymnasiumTaskEnv, Continuous_MountainCarEnv):
         return bool(terminated)
 
 
-class LunarLander(_GymnasiumTaskEnv, _LunarLander):
+class LunarLander(_GymnasiumTaskEnv, _LunarLander, TaskEzPickle):
     """LunarLander-v3 with task ``(gravity, wind_power, turbulence_power)``.
 
     gymnasium 1.x keeps these on the instance (the Box2D world is rebuilt with ``self.gravity``
@@ -162,7 +161,7 @@ class LunarLander(_GymnasiumTaskEnv, _LunarLander):
     ) -> None:
         _LunarLander.__init__(self, render_mode=render_mode, continuous=continuous, enable_wind=True)
         # Re-record the constructor arguments so pickling rebuilds *this* class correctly.
-        EzPickle.__init__(self, task=task, continuous=continuous, render_mode=render_mode)
+        TaskEzPickle.__init__(self, task=task, continuous=continuous, render_mode=render_mode)
         self.task_space = make_task_space([-11.9, 0.0, 0.0], [-1.0, 20.0, 2.0])
         self.default_task = np.array([-10.0, 0.0, 0.0])
         self._init_task(task)

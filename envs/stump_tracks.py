@@ -27,7 +27,7 @@ import numpy as np
 from Box2D import b2
 from gymnasium import spaces
 
-from envs.base import ParameterizedEnv, make_task_space
+from envs.base import ParameterizedEnv, TaskEzPickle, make_task_space
 from envs.walker.bodies import BODIES, Walker
 from envs.walker.terrain import (
     GROUND_CATEGORY,
@@ -92,7 +92,7 @@ class _Contacts(b2.contactListener):
         self._set(contact, False)
 
 
-class StumpTracksEnv(ParameterizedEnv):
+class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
     """Walker on a procedurally generated stump track (see the module docstring).
 
     :param body: ``"default"``, ``"short"`` or ``"quadruped"``.
@@ -109,6 +109,7 @@ class StumpTracksEnv(ParameterizedEnv):
             raise ValueError(f"body must be one of {sorted(BODIES)}, got {body!r}")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        TaskEzPickle.__init__(self, body=body, task=task, render_mode=render_mode)
         self.body = body
         self.spec_body = BODIES[body]
         self.render_mode = render_mode

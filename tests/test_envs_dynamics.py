@@ -193,3 +193,31 @@ def test_gymnasium_scripted_walker_succeeds_on_an_easy_track_only():
         results[name] = (total, info["success"])
     assert results["easy"][0] > 230 and results["easy"][1]
     assert results["hard"][0] < 230 and not results["hard"][1]
+
+
+def test_pendulum_success_means_upright_for_the_last_20_steps():
+    env = gym.make("teachrl/Pendulum-v0")
+    for start, expected in (([0.0, 0.0], True), ([np.pi, 0.0], False)):
+        env.reset(seed=0)
+        env.unwrapped.state = np.array(start)
+        for step in range(25):
+            *_, info = env.step(np.zeros(1, dtype=np.float32))
+            if expected:
+                assert info["success"] == (step + 1 >= 20)
+        assert info["success"] == expected
+
+
+@pytest.mark.parametrize(
+    "env_id", ["teachrl/LunarLander-v0", "teachrl/StumpTracks-v0", "teachrl/CartPole-v0", "teachrl/PointGate-v0"]
+)
+def test_envs_pickle_with_their_task(env_id):
+    import pickle
+
+    env = gym.make(env_id).unwrapped
+    task = env.task_space.low + 0.5 * (env.task_space.high - env.task_space.low)
+    env.set_task(task)
+    env.reset(seed=0)
+    clone = pickle.loads(pickle.dumps(env))
+    assert type(clone) is type(env)
+    _, info = clone.reset(seed=0)
+    np.testing.assert_array_equal(info["task"], task)
