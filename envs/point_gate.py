@@ -19,7 +19,7 @@ Success rule: the agent reached the goal (``info["success"]``).
 Variants (same dynamics, different task spaces):
 
 - ``teachrl/PointGate-v0``: position in ``[-2, 2]``, width in ``[0, 1.5]``.
-- ``teachrl/PointGate-Unfeasible-v0``: position in ``[-6, 6]`` (about 60% of the tasks put the
+- ``teachrl/PointGate-Unfeasible-v0``: position in ``[-6, 6]`` (about 65% of the tasks put the
   gate out of reach in time).
 - ``teachrl/PointGate-Trivial-v0``: width in ``[0, 8]`` (about 75% of the gates span the line
   under the goal, so going straight up succeeds).

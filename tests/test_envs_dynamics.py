@@ -221,3 +221,22 @@ def test_envs_pickle_with_their_task(env_id):
     assert type(clone) is type(env)
     _, info = clone.reset(seed=0)
     np.testing.assert_array_equal(info["task"], task)
+
+
+def test_point_gate_variants_are_mostly_unfeasible_and_mostly_trivial():
+    """Share of random tasks the scripted policy solves / going straight up solves."""
+
+    def solved_share(env_id: str, policy, n: int = 120) -> float:
+        env = gym.make(env_id)
+        space = env.unwrapped.task_space
+        rng = np.random.default_rng(0)
+        tasks = rng.uniform(space.low, space.high, size=(n, 2))
+        return np.mean([run_episode(env, t, policy)[1]["success"] for t in tasks])
+
+    def up(obs):
+        return np.array([0.0, 1.0], dtype=np.float32)
+
+    assert solved_share("teachrl/PointGate-Unfeasible-v0", gate_controller) < 0.45
+    assert solved_share("teachrl/PointGate-Trivial-v0", up) > 0.65
+    assert solved_share("teachrl/PointGate-v0", gate_controller) > 0.85
+    assert solved_share("teachrl/PointGate-v0", up) < 0.35
