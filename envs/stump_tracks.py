@@ -111,11 +111,11 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         TaskEzPickle.__init__(self, body=body, task=task, render_mode=render_mode)
         self.body = body
-        self.spec_body = BODIES[body]
+        self.body_spec = BODIES[body]
         self.render_mode = render_mode
         self.task_space = make_task_space([0.0, 0.0], [3.0, 6.0])
         self.default_task = np.array([0.0, 6.0])
-        n_legs = self.spec_body.n_legs
+        n_legs = self.body_spec.n_legs
         leg_low = [-math.pi, -5.0, -math.pi, -5.0, 0.0]
         leg_high = [math.pi, 5.0, math.pi, 5.0, 5.0]
         low = [-math.pi, -5.0, -5.0, -5.0] + leg_low * n_legs + [-1.0] * LIDAR_COUNT
@@ -123,6 +123,7 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         self.observation_space = spaces.Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, shape=(2 * n_legs,), dtype=np.float32)
         self.world = None
+        self.terrain = None
         self.walker: Walker | None = None
         self.stumps = []
         self._lidars = [_Lidar() for _ in range(LIDAR_COUNT)]
@@ -141,11 +142,10 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         self.stumps = generate_stumps(self.np_random, self._stump_height, self._stump_spacing)
         self.terrain = build_terrain(self.world, self.stumps)
         x0 = TERRAIN_STEP * STARTPAD_STEPS / 2
-        # As BipedalWalker: the hips hang below the hull, so the feet start slightly in the
-        # ground and the first steps settle the walker standing (gymnasium's scripted walker
-        # relies on starting with ground contact).
-        y0 = GROUND_Y + self.spec_body.leg_length
-        self.walker = Walker(self.world, self.spec_body, x0, y0)
+        # BipedalWalker's start pose (its joints settle the legs in the first steps);
+        # gymnasium's scripted gait relies on starting with both feet on the ground.
+        y0 = GROUND_Y + self.body_spec.leg_length
+        self.walker = Walker(self.world, self.body_spec, x0, y0)
         self._contacts = _Contacts(self.walker)
         self.world.contactListener = self._contacts
         self.walker.hull.ApplyForceToCenter((float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH)), 0.0), True)
