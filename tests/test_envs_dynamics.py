@@ -240,3 +240,18 @@ def test_point_gate_variants_are_mostly_unfeasible_and_mostly_trivial():
     assert solved_share("teachrl/PointGate-Trivial-v0", up) > 0.65
     assert solved_share("teachrl/PointGate-v0", gate_controller) > 0.85
     assert solved_share("teachrl/PointGate-v0", up) < 0.35
+
+
+@pytest.mark.parametrize(("env_id", "kwargs"), [("teachrl/StumpTracks-v0", {"body": "short"}), ("teachrl/PointGate-v0", {})])
+def test_rgb_rendering_passes_gymnasium_render_check(env_id, kwargs):
+    import warnings
+
+    from gymnasium.utils.env_checker import check_env
+
+    env = gym.make(env_id, render_mode="rgb_array", **kwargs).unwrapped
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        check_env(env)
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.ndim == 3 and frame.shape[2] == 3 and frame.dtype == np.uint8 and frame.std() > 0
