@@ -1,0 +1,1 @@
+"""Box2D building blocks of the walker envs: terrain, bodies and rendering."""
