@@ -78,7 +78,7 @@ _TOP_KEYS = {"name", "output_root", "train", "wandb", "envs", "teachers", "seeds
 _TRAIN_KEYS = {"student", "steps", "n_envs", "eval_every", "eval_tasks", "student_params", "config"}
 _WANDB_KEYS = {"mode", "project", "group", "tags"}
 _ENV_KEYS = {"id", "kwargs", "grid", "label"}
-_TEACHER_KEYS = {"name", "label", "params", "student_params"}
+_TEACHER_KEYS = {"name", "label", "params", "student_params", "config"}
 _LABEL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*$")
 
 
@@ -106,12 +106,15 @@ class TeacherSpec:
         one teacher appear with several hyperparameter sets).
     :param params: teacher hyperparameters (``--teacher-param``).
     :param student_params: student hyperparameters for this teacher's runs, over the base ones.
+    :param config: run-config keys for this teacher's runs over ``train.config`` (e.g.
+        ``score: advantage`` for the bandit schedulers).
     """
 
     name: str
     label: str
     params: dict[str, Any]
     student_params: dict[str, Any]
+    config: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,7 @@ def _parse_teacher(entry: Any, i: int) -> TeacherSpec:
         label=label,
         params=_mapping(entry.get("params"), f"{path}.params"),
         student_params=_mapping(entry.get("student_params"), f"{path}.student_params"),
+        config=_mapping(entry.get("config"), f"{path}.config"),
     )
 
 
@@ -375,7 +379,7 @@ class SweepConfig:
                     eval_every=self.eval_every,
                     eval_tasks=self.eval_tasks,
                     student_params={**self.student_params, **teacher.student_params},
-                    config_extras=dict(self.config_extras),
+                    config_extras={**self.config_extras, **teacher.config},
                     wandb_mode=self.wandb_mode,
                     wandb_project=self.wandb_project,
                     wandb_group=self.wandb_group,

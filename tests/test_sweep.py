@@ -47,7 +47,8 @@ def test_expand_names_dirs_and_settings(tmp_path):
     ]
     raw["teachers"] = [
         "random",
-        {"name": "ucb", "label": "ucb-bins", "params": {"bins": 5}, "student_params": {"n_steps": 128}},
+        {"name": "ucb", "label": "ucb-bins", "params": {"bins": 5}, "student_params": {"n_steps": 128},
+         "config": {"score": "advantage"}},
     ]
     cfg = SweepConfig.from_dict(raw)
     runs = cfg.expand()
@@ -68,7 +69,8 @@ def test_expand_names_dirs_and_settings(tmp_path):
     assert short.student_params == {"n_steps": 128}  # the teacher's override wins
     plain = next(r for r in runs if r.name == "PointGate-v0/random/seed0")
     assert plain.student_params == {"n_steps": 256} and plain.run_config() is None
-    assert short.run_config() == {"env": "teachrl/StumpTracks-v0", "env_kwargs": {"body": "short"}}
+    assert short.run_config() == {"env": "teachrl/StumpTracks-v0", "env_kwargs": {"body": "short"}, "score": "advantage"}
+    assert next(r for r in runs if r.name == "cartpole-long/ucb-bins/seed0").config_extras == {"score": "advantage"}
     assert {r.wandb_group for r in runs} == {"tiny-test"}  # one group per sweep, its name
 
 
