@@ -3,6 +3,7 @@
     python scripts/train.py                       # ALP-GMM teaching PPO on PointGate (defaults)
     python scripts/train.py --teacher random --steps 100000 --student-param learning_rate=1e-3
     python scripts/train.py --config my_run.yaml --seed 3
+    python scripts/train.py --teacher ucb --score advantage --levels "[[0, 1.5], [0.5, 1.0], [1.0, 0.6]]"
     python scripts/train.py --resume runs/<run>   # continue from the latest checkpoint
 
 Precedence: built-in defaults < ``--config`` file < command-line flags.
@@ -14,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
@@ -44,6 +47,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="YAML file with RunConfig keys")
     p.add_argument("--teacher-param", action="append", metavar="K=V", help="teacher hyperparameter (repeatable)")
     p.add_argument("--student-param", action="append", metavar="K=V", help="SB3 constructor argument (repeatable)")
+    p.add_argument(
+        "--levels", metavar="YAML",
+        help="discrete env tasks for the teacher: a YAML list of tasks or mapping name -> task, "
+        "e.g. '[[0, 1.5], [0.5, 1.0]]' or '{easy: [0, 1.5], hard: [1.5, 0.4]}'",
+    )
     p.add_argument("--score", help=f"return, success or advantage (default {d.score})")
     p.add_argument("--normalize", action="store_true", default=None, help="wrap envs in VecNormalize")
     p.add_argument("--eval-every", type=int, help=f"evaluate every N steps, 0 = never (default {d.eval_every})")
@@ -75,6 +83,11 @@ def config_from_args(args: argparse.Namespace) -> dict[str, Any]:
         if not isinstance(kwargs, dict):
             raise ValueError(f"--env-kwargs must be a YAML mapping, got {args.env_kwargs!r}")
         data["env_kwargs"] = kwargs
+    if args.levels is not None:
+        try:
+            data["levels"] = load_yaml(args.levels)
+        except yaml.YAMLError as err:
+            raise ValueError(f"--levels is not valid YAML: {args.levels!r}") from err
     data["teacher_params"] = {**data["teacher_params"], **parse_overrides(args.teacher_param, "teacher")}
     data["student_params"] = {**data["student_params"], **parse_overrides(args.student_param, "student")}
     if args.normalize:

@@ -12,6 +12,9 @@ from typing import Any
 
 import gymnasium as gym
 import yaml
+from gymnasium import spaces
+
+from students.levels import LevelSet
 
 __all__ = ["ALGORITHMS", "ON_POLICY", "RunConfig", "algorithm_class", "load_yaml", "parse_overrides"]
 
@@ -108,6 +111,11 @@ class RunConfig:
     :param seed: the one seed of teacher, envs, SB3 and the test set.
     :param device: torch device.
     :param score: teacher signal: ``"return"``, ``"success"`` or ``"advantage"`` (on-policy).
+    :param levels: ``None``, or a discrete set of env tasks for the teacher to choose among: a
+        list of tasks or a mapping ``name -> task`` (each a list of numbers in the env's task
+        space). The teacher then works on ``Discrete(len(levels))`` (with the names as
+        ``arm_names`` if it takes them) and arm ``i`` runs ``levels[i]``; see
+        :mod:`students.levels`. Evaluation stays on the env's test set.
     :param normalize: wrap the envs in ``VecNormalize``.
     :param eval_every: evaluate every this many steps (``0``: never).
     :param eval_tasks: size of the test set (a square number for 2-D task spaces).
@@ -140,6 +148,7 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"
     score: str = "return"
+    levels: list[list[float]] | dict[str, list[float]] | None = None
     normalize: bool = False
     eval_every: int = 25_000
     eval_tasks: int = 100
@@ -252,6 +261,8 @@ class RunConfig:
                 f"unknown parameter(s) {bad} for teacher {self.teacher!r} (the seed comes from "
                 f"the run's seed); accepted: {[p for p in teacher_cls._param_names() if p != 'seed']}"
             )
+        if self.levels is not None:
+            self._validate_levels(teacher_cls)
 
         # student
         algo = algorithm_class(self.student)
@@ -268,3 +279,27 @@ class RunConfig:
             )
         self.student = self.student.lower()
         return self
+
+    def _validate_levels(self, teacher_cls: type) -> None:
+        """Check ``levels`` (shape, env bounds, teacher support); store them normalized."""
+        levels = LevelSet(self.levels)  # ValueError naming a malformed level
+        if not any(issubclass(spaces.Discrete, s) for s in teacher_cls.supported_spaces):
+            raise ValueError(
+                f"levels need a teacher that accepts Discrete task spaces; {self.teacher!r} "
+                f"supports {[s.__name__ for s in teacher_cls.supported_spaces]}"
+            )
+        for key, why in (
+            ("arm_names", "give the levels as a mapping name -> task to name them"),
+            ("bins", "bins cut Box task spaces; levels are Discrete"),
+        ):
+            if key in self.teacher_params:
+                raise ValueError(f"teacher parameter {key!r} cannot be combined with levels ({why})")
+        try:
+            probe = gym.make(registered_env_id(self.env), **self.env_kwargs)
+        except TypeError as err:
+            raise ValueError(f"env {self.env!r} rejected env_kwargs {self.env_kwargs}: {err}") from err
+        try:
+            levels.check_env(probe)
+        finally:
+            probe.close()
+        self.levels = levels.to_config()

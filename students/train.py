@@ -38,6 +38,7 @@ from students.checkpoint import latest_checkpoint, load_pickle, save_checkpoint,
 from students.config import ON_POLICY, RunConfig, algorithm_class, import_env_module
 from students.curriculum import AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
+from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
 from students.run_dir import RunDirectory, atomic_write_text
 
@@ -300,9 +301,10 @@ def run_curriculum(
         ``config.yaml`` is used and only ``steps`` (to extend the run) and ``progress_bar``
         are taken from ``config`` if given.
     :param resume: a run directory to continue from its latest checkpoint.
-    :param task_map: maps teacher tasks to env tasks (identity by default).
+    :param task_map: maps teacher tasks to env tasks (identity by default). Not with
+        ``config.levels``, which defines the map itself.
     :param teacher_space: the teacher's task space when ``task_map`` is given (default: the
-        env's task space).
+        env's task space, or ``Discrete(len(levels))`` with ``config.levels``).
     :param extra_loggers: more run loggers (called after the run directory and W&B).
     :return: a :class:`RunResult`.
     :raises ValueError: for a bad config, an existing run dir without ``resume``, or a run
@@ -343,9 +345,19 @@ def run_curriculum(
     else:
         test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
 
+    teacher_params = dict(config.teacher_params)
+    if config.levels is not None:
+        if task_map is not None or teacher_space is not None:
+            raise ValueError(
+                "config.levels defines the teacher's space and task map; pass neither task_map nor teacher_space"
+            )
+        levels = LevelSet(config.levels)
+        task_map, teacher_space = levels, levels.task_space
+        if levels.names is not None and "arm_names" in teachers.get_class(config.teacher)._param_names():
+            teacher_params["arm_names"] = levels.names
     teacher = teachers.make(
         config.teacher, teacher_space if teacher_space is not None else task_space,
-        seed=config.seed, **config.teacher_params,
+        seed=config.seed, **teacher_params,
     )
     run_directory = RunDirectory(run_dir)
     if resume is not None:
