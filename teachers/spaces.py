@@ -40,6 +40,11 @@ class UnitBox:
         self.high = np.asarray(space.high, dtype=np.float64)
         self.range = self.high - self.low
         self.dim = int(self.low.shape[0])
+        # Acceptance bounds of a task: float32 rounding of the bounds must not reject a task
+        # sampled from the space.
+        tol = 1e-5 * np.maximum(1.0, np.abs(self.range))
+        self.low_tol = self.low - tol
+        self.high_tol = self.high + tol
 
     def to_unit(self, task: np.ndarray) -> np.ndarray:
         """Raw task (``(d,)`` or ``(n, d)``) → unit coordinates."""
