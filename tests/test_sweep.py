@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from students.report import write_report
 from students.sweep import (
     REPO_ROOT,
     SweepConfig,
@@ -288,3 +289,32 @@ def test_tiny_sweep_real_trainer(tmp_path):
     assert summary.ok, summary.format()
     for spec in cfg.expand():
         assert run_status(spec.run_dir) == "done" and _evals(spec.run_dir)
+
+
+@pytest.mark.parametrize("backend", ["local", "ray"])
+def test_real_trainer_sweep_and_report(tmp_path, backend):
+    """2 teachers x 2 seeds through scripts/train.py on a tiny budget, then the report."""
+    if backend == "ray":
+        pytest.importorskip("ray")
+    raw = tiny_sweep_dict(tmp_path / "sweep", REPO_ROOT / "scripts" / "train.py")
+    raw["envs"] = ["students.testing:teachrl_test/TaskEcho-v0"]
+    raw["train"] = {"student": "ppo", "steps": 512, "n_envs": 2, "eval_every": 256, "eval_tasks": 4,
+                    "student_params": {"n_steps": 64, "batch_size": 64, "n_epochs": 1}}
+    cfg = SweepConfig.from_dict(raw)
+    summary = run_sweep(cfg, backend=backend, workers=2, log=None)
+    assert summary.ok and summary.count("done") == 4, summary.format()
+    finals = {}
+    for spec in cfg.expand():
+        assert run_status(spec.run_dir) == "done"
+        evals = _evals(spec.run_dir)
+        assert [e["step"] for e in evals] == [0, 256, 512]
+        finals.setdefault(spec.teacher.label, []).append(evals[-1]["mastered_pct"])
+    report = write_report(cfg.output_root, tmp_path / "report")
+    text = report.read_text()
+    assert "random" in text and "alp-gmm" in text
+    (env_summary,) = json.loads((report.parent / "summary.json").read_text())["envs"]
+    assert env_summary["steps"] == [0, 256, 512]
+    rows = {row["teacher"]: row for row in env_summary["teachers"]}
+    assert set(rows) == {"random", "alp-gmm"}
+    for teacher, values in finals.items():
+        assert rows[teacher]["seeds"] == [0, 1] and rows[teacher]["final"] == values
