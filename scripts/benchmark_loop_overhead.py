@@ -2,7 +2,8 @@
 
 Same process, same env, same PPO settings. Two models are built once ("with" =
 CurriculumVecEnv + Random teacher: task set ahead at every episode end, attribution
-cross-checked, history rows built; "without" = the same vector env, tasks never changed) and
+cross-checked, history rows built; "without" = the same vector env whose envs draw a uniform
+task themselves at every reset, so both sides run the same distribution of episodes) and
 trained in alternating short chunks (with, without, without, with, ...), so the load of a
 shared machine hits both sides alike. Raw env stepping (random actions, no learning), where
 the loop's per-episode cost is most visible, is measured the same way.
@@ -26,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
+import gymnasium as gym
 import numpy as np
 import torch
 from stable_baselines3 import PPO
@@ -40,9 +42,36 @@ DEFAULT_ENV = "students.testing:teachrl_test/TaskEcho-v0"
 PPO_KWARGS = {"n_steps": 256, "batch_size": 256, "n_epochs": 4}
 
 
+class LocalUniformTasks(gym.Wrapper):
+    """The baseline: the env draws a uniform task itself at every reset (no teacher, no loop)."""
+
+    def __init__(self, env: gym.Env, seed: int) -> None:
+        super().__init__(env)
+        self.space = env.get_wrapper_attr("task_space")
+        self.rng = np.random.default_rng(seed)
+
+    def reset(self, **kwargs):
+        low, high = self.space.low.astype(np.float64), self.space.high.astype(np.float64)
+        self.env.get_wrapper_attr("set_task")(low + self.rng.random(low.shape) * (high - low))
+        return self.env.reset(**kwargs)
+
+
+class BaselineFactory:
+    """Picklable thunk of the baseline env (SubprocVecEnv under forkserver pickles it)."""
+
+    def __init__(self, env_id: str, env_kwargs: dict, seed: int) -> None:
+        self.make, self.seed = EnvFactory(env_id, env_kwargs), seed
+
+    def __call__(self) -> gym.Env:
+        return LocalUniformTasks(self.make(), self.seed)
+
+
 def make_env(env_id: str, env_kwargs: dict, kind: str, n_envs: int, curriculum: bool, seed: int):
     """(vector env to train on, raw vector env to close)."""
-    fns = [EnvFactory(env_id, env_kwargs) for _ in range(n_envs)]
+    if curriculum:
+        fns = [EnvFactory(env_id, env_kwargs) for _ in range(n_envs)]
+    else:
+        fns = [BaselineFactory(env_id, env_kwargs, seed + i) for i in range(n_envs)]
     venv = DummyVecEnv(fns) if kind == "dummy" else make_subproc_vec_env(fns, "forkserver")
     venv.seed(seed)
     if not curriculum:
