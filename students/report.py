@@ -27,6 +27,7 @@ import numpy as np
 import yaml
 from scipy import stats
 
+from students.plots.rundata import read_jsonl
 from students.sweep import DONE_MARKER, MANIFEST_FILE, default_env_label
 
 __all__ = [
@@ -151,20 +152,6 @@ class EnvReport:
 
 
 # ---------------------------------------------------------------------------- loading
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
-    rows = []
-    with path.open() as f:
-        for line in f:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError:  # a line cut by a crash mid-write
-                continue
-    return rows
-
-
 def _env_from_config(cfg: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     env = cfg.get("env")
     kwargs = cfg.get("env_kwargs") or {}
@@ -214,7 +201,7 @@ def load_runs(root: str | Path, include_unfinished: bool = False) -> tuple[list[
             notes.append(f"{rel}: unfinished (no {DONE_MARKER}), left out")
             continue
         rows = {}
-        for row in _read_jsonl(evals_path):
+        for row in read_jsonl(evals_path):
             if "step" in row and row.get("mastered_pct") is not None:
                 rows[int(row["step"])] = float(row["mastered_pct"])  # a resumed step: keep the last
         if not rows:
