@@ -1,6 +1,6 @@
 """Simulated bandit students: discrete task sets with known learnability, for teacher benchmarks.
 
-Same protocol as :class:`teachers.simulated.SimulatedStudent` (``task_space``,
+Subclasses of :class:`teachers.simulated.SimulatedStudent` (``task_space``,
 ``episode(task) -> (score, success)``, ``mastered_pct()``), plain numpy, no RL.
 
 **Model** (:class:`BanditStudent`). Arm ``a`` has a competence ``c_a = σ(θ_a)``, the
@@ -42,6 +42,7 @@ from gymnasium import spaces
 from teachers.arms import ArmSpace
 from teachers.base import Teacher
 from teachers.registry import make as make_teacher
+from teachers.simulated import SimulatedStudent
 
 __all__ = [
     "BANDIT_STUDENTS",
@@ -73,7 +74,7 @@ def _range(value: Any, what: str, lo: float, hi: float) -> tuple[float, float]:
     return a, b
 
 
-class BanditStudent:
+class BanditStudent(SimulatedStudent):
     """A student over ``Discrete(n_arms)`` with learnable, unlearnable and mastered arms.
 
     Arms are shuffled (with the student's seed) so their kind is not given by their index.
@@ -115,7 +116,7 @@ class BanditStudent:
             raise ValueError(f"value_noise must be >= 0, got {value_noise!r}")
         if not float(reward_scale) > 0.0:
             raise ValueError(f"reward_scale must be > 0, got {reward_scale!r}")
-        self.rng = np.random.default_rng(seed)
+        super().__init__(seed)
         self.mastery_threshold = float(mastery_threshold)
         self.value_noise = float(value_noise)
         self.reward_scale = float(reward_scale)
