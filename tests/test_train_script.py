@@ -11,7 +11,7 @@ import yaml
 
 from students.config import RunConfig
 from students.run_dir import read_jsonl
-from tests.wandb_offline import offline_runs, read_config, read_history
+from tests.wandb_offline import offline_runs, read_config, read_history, run_id
 
 ROOT = Path(__file__).resolve().parents[1]
 ECHO = "students.testing:teachrl_test/TaskEcho-v0"
@@ -65,7 +65,7 @@ def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
 
     # One W&B run resumed once: same id, every evaluation logged once at its own step.
     runs = offline_runs(run_dir / "wandb")
-    assert len(runs) == 2 and runs[0].name.split("-")[-1] == runs[1].name.split("-")[-1]
+    assert len(runs) == 2 and run_id(runs[0]) == run_id(runs[1])
     rows = [row for d in runs for row in read_history(d)]
     steps = [step for step, _ in rows]
     assert steps == sorted(set(steps))

@@ -9,7 +9,7 @@ import pytest
 
 from students.wandb_logger import WandbLogger
 from tests.fake_runs import HOT, make_fake_run, replay
-from tests.wandb_offline import offline_runs, read_config, read_history, read_table
+from tests.wandb_offline import offline_runs, read_config, read_history, read_table, run_id
 
 
 def _logged(run_dir):
@@ -137,7 +137,7 @@ def test_resume_continues_the_same_run_without_repeating_steps(wandb_env, tmp_pa
     second = WandbLogger(tmp_path, log_every_episodes=40)
     replay(fake, second, events=fake.events[checkpoint:])
     runs = offline_runs(tmp_path / "wandb")
-    assert len(runs) == 2 and runs[0].name.split("-")[-1] == runs[1].name.split("-")[-1]
+    assert len(runs) == 2 and run_id(runs[0]) == run_id(runs[1])
     steps1 = [s for s, _ in read_history(runs[0])]
     steps2 = [s for s, _ in read_history(runs[1])]
     assert steps2 and min(steps2) > max(steps1)

@@ -109,6 +109,12 @@ def read_config(offline_run_dir: str | Path) -> dict[str, Any]:
     return config
 
 
+def run_id(offline_run_dir: str | Path) -> str:
+    """The W&B run id of ``offline-run-<date>_<time>-<id>`` (wandb appends ``-<n>`` when a
+    resumed run starts within the same second as the previous one)."""
+    return Path(offline_run_dir).name.split("-")[3]
+
+
 def offline_runs(wandb_dir: str | Path) -> list[Path]:
     """The ``offline-run-*`` directories under a ``wandb/`` directory, oldest first."""
     return sorted(Path(wandb_dir).glob("offline-run-*"))
