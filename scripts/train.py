@@ -25,7 +25,7 @@ from students.config import RunConfig, load_yaml, parse_overrides
 # Flags that map one-to-one onto RunConfig fields (None = not given).
 _SIMPLE = (
     "env", "teacher", "student", "policy", "steps", "n_envs", "vec_env", "start_method", "seed",
-    "device", "score", "eval_every", "eval_tasks", "eval_episodes", "checkpoint_every",
+    "device", "score", "advantage_norm", "eval_every", "eval_tasks", "eval_episodes", "checkpoint_every",
     "log_every", "torch_threads", "run_dir", "runs_root", "wandb_mode", "wandb_project", "wandb_group",
 )
 
@@ -53,6 +53,10 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. '[[0, 1.5], [0.5, 1.0]]' or '{easy: [0, 1.5], hard: [1.5, 0.4]}'",
     )
     p.add_argument("--score", help=f"return, success or advantage (default {d.score})")
+    p.add_argument(
+        "--advantage-norm",
+        help=f"scale of the advantage score: batch (|A| / rollout std) or none (default {d.advantage_norm})",
+    )
     p.add_argument("--normalize", action="store_true", default=None, help="wrap envs in VecNormalize")
     p.add_argument("--eval-every", type=int, help=f"evaluate every N steps, 0 = never (default {d.eval_every})")
     p.add_argument("--eval-tasks", type=int, help=f"test-set size (default {d.eval_tasks})")

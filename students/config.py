@@ -111,6 +111,9 @@ class RunConfig:
     :param seed: the one seed of teacher, envs, SB3 and the test set.
     :param device: torch device.
     :param score: teacher signal: ``"return"``, ``"success"`` or ``"advantage"`` (on-policy).
+    :param advantage_norm: scale of the ``"advantage"`` score: ``"batch"`` (each episode's mean
+        ``|A| / std(A)`` over its rollout buffer, unit-free) or ``"none"`` (mean ``|A|`` in
+        return units); see :class:`students.curriculum.CurriculumVecEnv`.
     :param levels: ``None``, or a discrete set of env tasks for the teacher to choose among: a
         list of tasks or a mapping ``name -> task`` (each a list of numbers in the env's task
         space). The teacher then works on ``Discrete(len(levels))`` (with the names as
@@ -148,6 +151,7 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"
     score: str = "return"
+    advantage_norm: str = "batch"
     levels: list[list[float]] | dict[str, list[float]] | None = None
     normalize: bool = False
     eval_every: int = 25_000
@@ -233,9 +237,10 @@ class RunConfig:
             if not torch.cuda.is_available():
                 raise ValueError("device 'cuda' was requested but torch sees no CUDA device")
         choice("wandb_mode", WANDB_MODES)
-        from students.curriculum import SCORES
+        from students.curriculum import ADVANTAGE_NORMS, SCORES
 
         choice("score", SCORES)
+        choice("advantage_norm", ADVANTAGE_NORMS)
         if not isinstance(self.wandb_tags, list) or not all(isinstance(t, str) for t in self.wandb_tags):
             raise ValueError(f"wandb_tags must be a list of strings, got {self.wandb_tags!r}")
 

@@ -32,10 +32,16 @@ from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrappe
 
 from teachers.base import Teacher
 
-__all__ = ["SCORES", "AdvantageCallback", "CurriculumVecEnv", "find_curriculum_env"]
+__all__ = ["ADVANTAGE_NORMS", "SCORES", "AdvantageCallback", "CurriculumVecEnv", "find_curriculum_env"]
 
 #: Score signals the loop can send to the teacher.
 SCORES = ("return", "success", "advantage")
+
+#: How the ``"advantage"`` score is scaled: ``"batch"`` divides each rollout's advantages by
+#: their standard deviation over the rollout buffer (the unit scale PPO's
+#: ``normalize_advantage`` trains on, and the scale of the GRPO advantages DUMP and SEC were
+#: tuned with); ``"none"`` keeps them in return units.
+ADVANTAGE_NORMS = ("batch", "none")
 
 # Errors a SubprocVecEnv raises in the main process when a worker died.
 _WORKER_DEATH = (EOFError, BrokenPipeError, ConnectionResetError)
@@ -69,6 +75,9 @@ class CurriculumVecEnv(VecEnvWrapper):
     :param teacher: the teacher (main process).
     :param score: the signal sent to the teacher: ``"return"``, ``"success"`` (0/1) or
         ``"advantage"`` (on-policy only; delivered at rollout end by :class:`AdvantageCallback`).
+    :param advantage_norm: scale of the ``"advantage"`` score (:data:`ADVANTAGE_NORMS`):
+        ``"batch"`` (default) is the episode's mean ``|A| / std(A)``, ``std`` over the rollout
+        buffer its steps were collected in; ``"none"`` is its mean ``|A|`` in return units.
     :param task_map: maps a teacher task to an env task (e.g. a discrete arm to parameters);
         ``None`` is the identity. With a map, history rows also carry ``"teacher_task"``.
     :param check_tasks: cross-check every finished episode's ``info["task"]`` (cheap; a
@@ -82,14 +91,18 @@ class CurriculumVecEnv(VecEnvWrapper):
         score: str = "return",
         task_map: Callable[[Any], Any] | None = None,
         check_tasks: bool = True,
+        advantage_norm: str = "batch",
     ) -> None:
         if score not in SCORES:
             raise ValueError(f"unknown score {score!r}; choose one of {SCORES}")
+        if advantage_norm not in ADVANTAGE_NORMS:
+            raise ValueError(f"unknown advantage_norm {advantage_norm!r}; choose one of {ADVANTAGE_NORMS}")
         if task_map is not None and not callable(task_map):
             raise ValueError(f"task_map must be callable, got {task_map!r}")
         super().__init__(venv)
         self.teacher = teacher
         self.score = score
+        self.advantage_norm = advantage_norm
         self.task_map = task_map
         self.check_tasks = check_tasks
         self.step_updates = bool(getattr(teacher, "requires_step_updates", False))
@@ -244,6 +257,10 @@ class CurriculumVecEnv(VecEnvWrapper):
     ) -> None:
         """Score the episodes that ended in a rollout with their mean |advantage|.
 
+        With ``advantage_norm="batch"`` the rollout's advantages are first divided by their
+        standard deviation over the whole buffer (all steps, all envs; 1 if they are all
+        equal), so the score is unit-free and comparable across envs and reward scales.
+
         Called at rollout end, after GAE (see :class:`AdvantageCallback`). Each env's rows are
         split at episode ends; the |advantage| sum and count of an episode still running at the
         end of the rollout are carried to the next rollout, so an episode spanning rollouts is
@@ -257,7 +274,13 @@ class CurriculumVecEnv(VecEnvWrapper):
         """
         if self.score != "advantage":
             return
-        adv = np.abs(np.asarray(advantages, dtype=np.float64).reshape(len(advantages), -1))
+        signed = np.asarray(advantages, dtype=np.float64).reshape(len(advantages), -1)
+        adv = np.abs(signed)
+        if self.advantage_norm == "batch":
+            std = float(signed.std())
+            # Each rollout is scaled by its own std (the one PPO trains it with), also for an
+            # episode whose steps span two rollouts.
+            adv /= std if std > 1e-8 else 1.0
         starts = np.asarray(episode_starts, dtype=bool).reshape(adv.shape)
         # ends[t, i]: the episode of env i ended with the step at row t.
         ends = np.concatenate([starts[1:], np.asarray(last_dones, dtype=bool)[None]], axis=0)

@@ -369,7 +369,9 @@ def run_curriculum(
     try:
         venv = make_vec_env(config)
         venv.seed(config.seed + 1000 * int(loop_state.get("resumes", 0)))
-        curriculum = CurriculumVecEnv(venv, teacher, score=config.score, task_map=task_map)
+        curriculum = CurriculumVecEnv(
+            venv, teacher, score=config.score, task_map=task_map, advantage_norm=config.advantage_norm
+        )
         algo = algorithm_class(config.student)
         env: VecEnv = curriculum
         if resume is not None:

@@ -216,6 +216,7 @@ def test_evaluator_runs_every_task_and_episode():
         ({"student_params": {"n_stepz": 8}}, r"\['n_stepz'\]"),
         ({"student": "sac", "student_params": {}, "score": "advantage"}, "on-policy"),
         ({"score": "value"}, "score must be one of"),
+        ({"advantage_norm": "std"}, "advantage_norm must be one of .* got 'std'"),
         ({"vec_env": "ray"}, "vec_env must be one of"),
         ({"device": "tpu"}, "device must be one of"),
         pytest.param({"device": "cuda"}, "no CUDA device", marks=pytest.mark.skipif(
