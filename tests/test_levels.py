@@ -196,7 +196,8 @@ def test_train_script_levels_flag(tmp_path, capsys):
 def test_pointgate_levels_sweep_config():
     sweep = SweepConfig.from_yaml(ROOT / "configs" / "sweeps" / "pointgate_levels.yaml")
     runs = sweep.expand()
-    assert {(r.teacher.label, r.seed) for r in runs} == {(t, s) for t in ("random", "ucb") for s in range(3)}
+    labels = ("random", "ucb", "ucb-raw", "sec", "lp")
+    assert {(r.teacher.label, r.seed) for r in runs} == {(t, s) for t in labels for s in range(3)}
     for run in runs:
         assert run.student == "ppo" and run.env.id == "teachrl/PointGate-v0"
         data = {
@@ -206,5 +207,7 @@ def test_pointgate_levels_sweep_config():
         config = RunConfig.from_dict(data).validate()
         # the env's own difficulty levels, in order
         assert [tuple(t) for t in config.levels.values()] == [tuple(map(float, lv)) for lv in LEVELS]
-        assert config.score == ("advantage" if run.teacher.name == "ucb" else "return")
+        score = {"random": "return", "lp": "success"}.get(run.teacher.label, "advantage")
+        assert config.score == score
+        assert config.advantage_norm == ("none" if run.teacher.label == "ucb-raw" else "batch")
     assert len({r.steps for r in runs}) == 1  # same budget for every run
