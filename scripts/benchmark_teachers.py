@@ -7,6 +7,15 @@ Writes to ``--out`` (default ``benchmarks/results/teachers/``):
   at the end, and each teacher's own time per episode (``sample`` + ``update`` only);
 - ``curves.png``: learning curves, mean ± std, one panel per student.
 
+Students are the grid students of :data:`teachers.simulated.STUDENTS` and the bandit students
+of :data:`teachers.simulated_bandits.BANDIT_STUDENTS` (``bandit``: ``Discrete(24)`` with
+learnable, unlearnable and mastered arms; ``bandit-box``: the same behind a binned Box). For
+bandit students ``results.md`` adds a table of the share of post-warm-up samples on
+learnable, not yet mastered arms and the episodes needed to master every learnable arm;
+``lp`` is fed successes, the other teachers the batch-normalized |advantage| score::
+
+    python scripts/benchmark_teachers.py --teachers random ucb sec plr lp --students bandit
+
 Example (the README's table)::
 
     python scripts/benchmark_teachers.py --teachers random riac adr --students grid \\
@@ -32,6 +41,19 @@ import numpy as np
 
 import teachers
 from teachers.simulated import STUDENTS, simulate
+from teachers.simulated_bandits import (
+    BANDIT_STUDENTS,
+    TEACHER_SIGNALS,
+    BanditStudent,
+    BoxBanditStudent,
+    add_ratio_to_random,
+    bandit_table_markdown,
+    run_bandit_episodes,
+    summarize_bandit_runs,
+)
+
+#: Every simulated student by name: grid students and bandit students.
+ALL_STUDENTS = {**STUDENTS, **BANDIT_STUDENTS}
 
 #: Parameters the benchmark passes unless ``--params`` overrides them. ADR's thresholds are
 #: required and in score units: the grid students score their competence in [0, 1] (+ noise),
@@ -39,18 +61,27 @@ from teachers.simulated import STUDENTS, simulate
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1}}
 
 
-def run_one(job: tuple[str, dict[str, Any], str, int, int, int]) -> dict[str, Any]:
-    """One (teacher, student, seed) run; returns its curve and timings."""
-    teacher_name, params, student_name, seed, episodes, eval_every = job
-    student = STUDENTS[student_name](seed=seed)
+def run_one(job: tuple[str, dict[str, Any], str, int, int, int, int]) -> dict[str, Any]:
+    """One (teacher, student, seed) run; returns its curve and timings (and, for bandit
+    students, the frontier measures of :func:`run_bandit_episodes`)."""
+    teacher_name, params, student_name, seed, episodes, eval_every, warmup = job
+    student = ALL_STUDENTS[student_name](seed=seed)
     params = dict(params)
-    if "initial_task" in teachers.get_class(teacher_name)._param_names() and "initial_task" not in params:
+    accepted = teachers.get_class(teacher_name)._param_names()
+    if "initial_task" in accepted and "initial_task" not in params:
         easy = getattr(student, "easy_task", None)
         if easy is not None:
             params["initial_task"] = np.asarray(easy).tolist()
+    if isinstance(student, BoxBanditStudent) and "bins" in accepted:
+        # the teacher's arms are the student's cells
+        params.setdefault("bins", round(student.n_arms ** (1 / student.task_space.shape[0])))
     teacher = teachers.make(teacher_name, student.task_space, seed=seed, **params)
     start = time.perf_counter()
-    result = simulate(teacher, student, episodes, eval_every)
+    if isinstance(student, BanditStudent):
+        signal = TEACHER_SIGNALS.get(teacher_name, "advantage")
+        result = run_bandit_episodes(teacher, student, episodes, warmup, signal, eval_every)
+    else:
+        result = simulate(teacher, student, episodes, eval_every)
     result.update(
         teacher=teacher_name,
         student=student_name,
@@ -89,6 +120,21 @@ def markdown_table(results: list[dict[str, Any]], n_checkpoints: int = 4) -> str
         cells.append(f"{us.mean():.1f} ± {us.std():.1f}")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def bandit_tables(results: list[dict[str, Any]]) -> str:
+    """Per bandit student, the frontier table of :func:`bandit_table_markdown` ("" if none)."""
+    out = []
+    for student in sorted({r["student"] for r in results if "frontier_fraction" in r}):
+        runs = [r for r in results if r["student"] == student]
+        names = list(dict.fromkeys(r["teacher"] for r in runs))  # command-line order
+        rows = [
+            summarize_bandit_runs(t, next(r["params"] for r in runs if r["teacher"] == t),
+                                  [r for r in runs if r["teacher"] == t], runs[0]["episodes"][-1])
+            for t in names
+        ]
+        out.append(f"\n### {student}: samples on the learnable frontier\n\n{bandit_table_markdown(add_ratio_to_random(rows))}\n")
+    return "".join(out)
 
 
 def plot_curves(results: list[dict[str, Any]], path: Path) -> None:
@@ -138,10 +184,11 @@ def _parse_params(items: list[str]) -> dict[str, dict[str, Any]]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--teachers", nargs="+", default=["random", "riac", "adr"])
-    parser.add_argument("--students", nargs="+", default=["grid"], choices=sorted(STUDENTS))
+    parser.add_argument("--students", nargs="+", default=["grid"], choices=sorted(ALL_STUDENTS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2, 3, 4])
     parser.add_argument("--episodes", type=int, default=20000)
     parser.add_argument("--eval-every", type=int, default=1000)
+    parser.add_argument("--warmup", type=int, default=500, help="bandit students: episodes before counting samples")
     parser.add_argument("--params", nargs="*", default=[], metavar="NAME=JSON", help="teacher parameters")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/teachers"))
@@ -150,7 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.teachers:
         teachers.get_class(name)  # fail fast on unknown names
     jobs = [
-        (t, params.get(t, {}), s, seed, args.episodes, args.eval_every)
+        (t, params.get(t, {}), s, seed, args.episodes, args.eval_every, args.warmup)
         for s in args.students
         for t in args.teachers
         for seed in args.seeds
@@ -163,7 +210,7 @@ def main(argv: list[str] | None = None) -> None:
         results = [run_one(job) for job in jobs]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"args": {**vars(args), "out": str(args.out)}, "runs": results}, indent=1))
-    table = markdown_table(results)
+    table = markdown_table(results) + bandit_tables(results)
     (args.out / "results.md").write_text(table)
     plot_curves(results, args.out / "curves.png")
     print(table)

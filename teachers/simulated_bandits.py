@@ -18,21 +18,29 @@ between arms and nothing is forgotten.
 **Score** (what a teacher receives): a proxy for the episode's mean |advantage|, the signal
 of DUMP, SEC and PLR's ``value_l1``. The reward is ``reward_scale · success`` and the
 critic's value estimate is the true expected reward plus Gaussian error
-(``value_noise``, clipped to the reward range), so
+(``value_noise``, clipped to the reward range), so the episode's advantage is
 
-    score = reward_scale · |success − clip(c_a + ε, 0, 1)|,   ε ~ N(0, value_noise²),
+    A = reward_scale · (success − clip(c_a + ε, 0, 1)),   ε ~ N(0, value_noise²),
 
-whose expectation is ``≈ 2·c_a·(1 − c_a)`` (for ``reward_scale`` 1): high on arms the
-student sometimes solves, low on unlearnable and mastered arms. This is the premise the
-advantage-based teachers rely on; the model does not test whether it holds in real RL, only
-whether a teacher exploits it. Note that a learnable arm with a tiny initial competence
-emits almost no signal although it is learnable (a real failure mode of these signals).
+and ``E|A| ≈ 2·c_a·(1 − c_a)`` (for ``reward_scale`` 1): high on arms the student sometimes
+solves, low on unlearnable and mastered arms. This is the premise the advantage-based
+teachers rely on; the model does not test whether it holds in real RL, only whether a
+teacher exploits it. Note that a learnable arm with a tiny initial competence emits almost
+no signal although it is learnable (a real failure mode of these signals).
+
+The score is ``|A|`` scaled as the curriculum loop scales it
+(:class:`students.curriculum.CurriculumVecEnv`'s ``advantage_norm``): ``"batch"`` (default)
+divides by the standard deviation of the advantages of the last ``batch_size`` episodes (a
+rollout buffer's worth, all arms together), which makes the signal unit-free like the GRPO
+advantages DUMP and SEC were tuned on; ``"none"`` leaves ``|A|`` in reward units.
 :func:`run_bandit_episodes` passes ``success`` instead to teachers that need it (``"lp"``).
 """
 
 from __future__ import annotations
 
 import numbers
+import time
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -45,13 +53,22 @@ from teachers.registry import make as make_teacher
 from teachers.simulated import SimulatedStudent
 
 __all__ = [
+    "ADVANTAGE_NORMS",
     "BANDIT_STUDENTS",
+    "TEACHER_SIGNALS",
     "BanditStudent",
     "BoxBanditStudent",
+    "add_ratio_to_random",
     "bandit_table_markdown",
     "benchmark_bandit_teachers",
     "run_bandit_episodes",
+    "summarize_bandit_runs",
 ]
+
+
+#: Scalings of the score, as in the curriculum loop (``students.curriculum.ADVANTAGE_NORMS``;
+#: not imported: ``teachers`` never imports ``students``).
+ADVANTAGE_NORMS = ("batch", "none")
 
 
 def _logit(p: np.ndarray) -> np.ndarray:
@@ -88,7 +105,10 @@ class BanditStudent(SimulatedStudent):
     :param initial_competence: ``(low, high)`` of learnable arms' initial competence.
     :param mastery_threshold: competence at which an arm counts as mastered (0.9).
     :param value_noise: std of the critic's error in the score (0.1).
-    :param reward_scale: reward of a success; scales the score (1.0).
+    :param reward_scale: reward of a success; scales ``|A|`` (1.0; no effect on the
+        ``"batch"``-normalized score).
+    :param advantage_norm: ``"batch"`` (default) or ``"none"``: see the module docstring.
+    :param batch_size: episodes in the normalizing window of ``"batch"`` (default 64).
     """
 
     def __init__(
@@ -102,6 +122,8 @@ class BanditStudent(SimulatedStudent):
         mastery_threshold: float = 0.9,
         value_noise: float = 0.1,
         reward_scale: float = 1.0,
+        advantage_norm: str = "batch",
+        batch_size: int = 64,
     ) -> None:
         n_l = _count(n_learnable, "n_learnable")
         n_u = _count(n_unlearnable, "n_unlearnable")
@@ -116,10 +138,17 @@ class BanditStudent(SimulatedStudent):
             raise ValueError(f"value_noise must be >= 0, got {value_noise!r}")
         if not float(reward_scale) > 0.0:
             raise ValueError(f"reward_scale must be > 0, got {reward_scale!r}")
+        if advantage_norm not in ADVANTAGE_NORMS:
+            raise ValueError(f"advantage_norm must be one of {list(ADVANTAGE_NORMS)}, got {advantage_norm!r}")
+        if _count(batch_size, "batch_size") < 2:
+            raise ValueError(f"batch_size must be >= 2, got {batch_size!r}")
         super().__init__(seed)
         self.mastery_threshold = float(mastery_threshold)
         self.value_noise = float(value_noise)
         self.reward_scale = float(reward_scale)
+        self.advantage_norm = advantage_norm
+        self.batch_size = int(batch_size)
+        self._recent = deque(maxlen=self.batch_size)  # signed advantages of the last episodes
         n = n_l + n_u + n_m
         kind = np.array(["learnable"] * n_l + ["unlearnable"] * n_u + ["mastered"] * n_m)
         c0 = np.concatenate([
@@ -155,16 +184,25 @@ class BanditStudent(SimulatedStudent):
         """Success probability of every arm."""
         return 1.0 / (1.0 + np.exp(-self.logits))
 
-    def episode(self, task: Any) -> tuple[float, bool]:
-        """Train one episode on ``task``; return (|advantage| proxy score, success)."""
+    def advantage(self, task: Any) -> tuple[float, bool]:
+        """Train one episode on ``task``; return (signed advantage ``A`` in reward units, success)."""
         arm = self.arm_of(task)
         c = float(self.competence()[arm])
         success = bool(self.rng.random() < c)
         value = float(np.clip(c + self.value_noise * self.rng.normal(), 0.0, 1.0))
-        score = self.reward_scale * abs(float(success) - value)
         self.logits[arm] += self.learning_rates[arm]
         self.n_episodes += 1
-        return score, success
+        return self.reward_scale * (float(success) - value), success
+
+    def episode(self, task: Any) -> tuple[float, bool]:
+        """Train one episode on ``task``; return (|advantage| score, scaled as ``advantage_norm``, success)."""
+        adv, success = self.advantage(task)
+        self._recent.append(adv)
+        scale = 1.0
+        if self.advantage_norm == "batch" and len(self._recent) > 1:
+            std = float(np.std(self._recent))
+            scale = std if std > 1e-8 else 1.0
+        return abs(adv) / scale, success
 
     def mastered(self) -> np.ndarray:
         """Mask of arms whose competence reached ``mastery_threshold``."""
@@ -226,6 +264,7 @@ def run_bandit_episodes(
     n_episodes: int,
     warmup: int = 500,
     signal: str = "advantage",
+    eval_every: int | None = None,
 ) -> dict[str, Any]:
     """Let ``teacher`` train ``student`` for ``n_episodes`` episodes and measure it.
 
@@ -233,23 +272,34 @@ def run_bandit_episodes(
     :param student: the bandit student (trained in place).
     :param n_episodes: episode budget.
     :param warmup: episodes excluded from the frontier fraction.
-    :param signal: ``"advantage"`` (the student's |advantage| proxy) or ``"success"`` (0/1).
+    :param signal: ``"advantage"`` (the student's |advantage| score) or ``"success"`` (0/1).
+    :param eval_every: record ``mastered_pct`` every this many episodes (default: 20 points).
     :returns: ``frontier_fraction`` (share of post-warm-up samples on learnable, not yet
         mastered arms, counted while such arms remain; ``None`` if none remain),
         ``frontier_fraction_early`` (the same, counted only while at least half of the
         learnable arms are unmastered: it leaves out the tail where one or two slow arms
         remain among many finished ones),
         ``episodes_to_master`` (episodes until every learnable arm is mastered; ``None`` if
-        not within the budget), ``final_mastered_pct`` and ``arm_counts``.
+        not within the budget), ``final_mastered_pct``, ``arm_counts``, and, as
+        :func:`teachers.simulated.simulate` returns them, ``episodes`` / ``mastered_pct``
+        (the curve) and ``teacher_seconds`` (thread CPU time in ``sample`` and ``update``).
     """
     if signal not in ("advantage", "success"):
         raise ValueError(f"signal must be 'advantage' or 'success', got {signal!r}")
+    if eval_every is None:
+        eval_every = max(1, n_episodes // 20)
+    if n_episodes < 0 or eval_every < 1:
+        raise ValueError(f"need n_episodes >= 0 and eval_every >= 1, got {n_episodes!r}, {eval_every!r}")
+    clock = time.thread_time
     counts = np.zeros(student.n_arms, dtype=np.int64)
     on_frontier = counted = early_on = early_counted = 0
     to_master: int | None = None
     learnable = student.learnable()
+    points, pcts, spent = [0], [student.mastered_pct()], 0.0
     for episode in range(n_episodes):
+        t0 = clock()
         task = teacher.sample()
+        spent += clock() - t0
         arm = student.arm_of(task)
         frontier = student.frontier()
         if episode >= warmup and frontier.any():
@@ -260,15 +310,23 @@ def run_bandit_episodes(
                 early_on += bool(frontier[arm])
         counts[arm] += 1
         score, success = student.episode(task)
+        t0 = clock()
         teacher.update(task, score if signal == "advantage" else float(success))
+        spent += clock() - t0
         if to_master is None and student.mastered()[learnable].all():
             to_master = episode + 1
+        if (episode + 1) % eval_every == 0 or episode + 1 == n_episodes:
+            points.append(episode + 1)
+            pcts.append(student.mastered_pct())
     return {
         "frontier_fraction": on_frontier / counted if counted else None,
         "frontier_fraction_early": early_on / early_counted if early_counted else None,
         "episodes_to_master": to_master,
         "final_mastered_pct": student.mastered_pct(),
         "arm_counts": counts.tolist(),
+        "episodes": points,
+        "mastered_pct": pcts,
+        "teacher_seconds": spent,
     }
 
 
@@ -288,8 +346,7 @@ def benchmark_bandit_teachers(
     """Run every teacher on the same seeded students; one summary row per teacher.
 
     Seed ``s`` builds the student and the teacher with seed ``s``, so every teacher faces the
-    same arms. Episodes-to-master of a run that does not master within the budget count as
-    ``n_episodes`` in the mean (a lower bound) and are reported in ``n_mastered``.
+    same arms (see :func:`summarize_bandit_runs` for the row).
 
     :param teacher_names: registered teacher names (``"random"`` is the baseline).
     :param seeds: one run per seed and teacher.
@@ -311,23 +368,39 @@ def benchmark_bandit_teachers(
                 params.setdefault("bins", int(round(st.n_arms ** (1 / st.task_space.shape[0]))))
             teacher = make_teacher(name, st.task_space, seed=seed, **params)
             runs.append(run_bandit_episodes(teacher, st, n_episodes, warmup, TEACHER_SIGNALS.get(name, "advantage")))
-        fractions = [r["frontier_fraction"] for r in runs if r["frontier_fraction"] is not None]
-        early = [r["frontier_fraction_early"] for r in runs if r["frontier_fraction_early"] is not None]
-        to_master = [r["episodes_to_master"] or n_episodes for r in runs]
-        rows.append({
-            "teacher": name,
-            "params": params,
-            "signal": "none" if name == "random" else TEACHER_SIGNALS.get(name, "advantage"),
-            "frontier_fraction": float(np.mean(fractions)) if fractions else None,
-            "frontier_fraction_std": float(np.std(fractions)) if fractions else None,
-            "frontier_fraction_early": float(np.mean(early)) if early else None,
-            "episodes_to_master": float(np.mean(to_master)),
-            "episodes_to_master_std": float(np.std(to_master)),
-            "n_mastered": sum(r["episodes_to_master"] is not None for r in runs),
-            "per_seed": [
-                {k: r[k] for k in ("frontier_fraction", "frontier_fraction_early", "episodes_to_master")} for r in runs
-            ],
-        })
+        rows.append(summarize_bandit_runs(name, params, runs, n_episodes))
+    return add_ratio_to_random(rows)
+
+
+def summarize_bandit_runs(
+    teacher: str, params: dict[str, Any], runs: list[dict[str, Any]], n_episodes: int
+) -> dict[str, Any]:
+    """One table row from the :func:`run_bandit_episodes` results of one teacher's seeds.
+
+    Episodes-to-master of a run that does not master within ``n_episodes`` count as
+    ``n_episodes`` in the mean (a lower bound) and are reported in ``n_mastered``.
+    """
+    fractions = [r["frontier_fraction"] for r in runs if r["frontier_fraction"] is not None]
+    early = [r["frontier_fraction_early"] for r in runs if r["frontier_fraction_early"] is not None]
+    to_master = [r["episodes_to_master"] or n_episodes for r in runs]
+    return {
+        "teacher": teacher,
+        "params": params,
+        "signal": "none" if teacher == "random" else TEACHER_SIGNALS.get(teacher, "advantage"),
+        "frontier_fraction": float(np.mean(fractions)) if fractions else None,
+        "frontier_fraction_std": float(np.std(fractions)) if fractions else None,
+        "frontier_fraction_early": float(np.mean(early)) if early else None,
+        "episodes_to_master": float(np.mean(to_master)),
+        "episodes_to_master_std": float(np.std(to_master)),
+        "n_mastered": sum(r["episodes_to_master"] is not None for r in runs),
+        "per_seed": [
+            {k: r[k] for k in ("frontier_fraction", "frontier_fraction_early", "episodes_to_master")} for r in runs
+        ],
+    }
+
+
+def add_ratio_to_random(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Set each row's ``master_ratio_vs_random`` (episodes to master / random's; ``None`` without random)."""
     base = next((r for r in rows if r["teacher"] == "random"), None)
     for r in rows:
         r["master_ratio_vs_random"] = r["episodes_to_master"] / base["episodes_to_master"] if base else None

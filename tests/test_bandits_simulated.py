@@ -41,12 +41,31 @@ def test_unlearnable_never_succeeds_and_learnable_improves():
 
 
 def test_score_is_an_advantage_magnitude_proxy():
-    """With an exact critic, E[score] = 2c(1-c) · reward_scale."""
+    """With an exact critic and no normalization, E[score] = 2c(1-c) · reward_scale."""
     st = BanditStudent(seed=2, n_learnable=1, n_unlearnable=0, n_mastered=0,
-                       learning_rate=(1e-12, 1e-12), value_noise=0.0, reward_scale=3.0)
+                       learning_rate=(1e-12, 1e-12), value_noise=0.0, reward_scale=3.0, advantage_norm="none")
     c = float(st.competence()[0])
     scores = [st.episode(np.int64(0))[0] for _ in range(20000)]
     assert np.mean(scores) == pytest.approx(3.0 * 2 * c * (1 - c), rel=0.03)
+
+
+def test_batch_normalized_score_divides_by_recent_advantage_std():
+    """``advantage_norm="batch"``: |A| / std of the last ``batch_size`` signed advantages."""
+    kwargs = dict(seed=3, n_learnable=4, n_unlearnable=2, n_mastered=2, batch_size=8)
+    norm, raw = BanditStudent(reward_scale=3.0, **kwargs), BanditStudent(advantage_norm="none", **kwargs)
+    twin = BanditStudent(**kwargs)  # same draws: its advantages are the ones behind the scores
+    arms = [np.int64(i % 8) for i in range(60)]
+    advs = [twin.advantage(a)[0] for a in arms]
+    scores = [norm.episode(a)[0] for a in arms]
+    raw_scores = [raw.episode(a)[0] for a in arms]
+    assert raw_scores == pytest.approx(np.abs(advs))
+    assert scores[0] == pytest.approx(3.0 * abs(advs[0]))  # one value: no std yet
+    for t in range(1, 60):
+        window = advs[max(0, t - 7) : t + 1]  # twin has reward_scale 1: same std ratio
+        assert scores[t] == pytest.approx(abs(advs[t]) / np.std(window))
+    # unit-free: a student with reward_scale 1 emits the same scores after the first episode
+    unit = BanditStudent(**kwargs)
+    assert [unit.episode(a)[0] for a in arms][1:] == pytest.approx(scores[1:])
 
 
 def test_student_is_seeded():
@@ -58,6 +77,10 @@ def test_student_is_seeded():
 def test_bad_student_params():
     with pytest.raises(ValueError, match="n_learnable"):
         BanditStudent(n_learnable=-1)
+    with pytest.raises(ValueError, match="advantage_norm .*'rank'"):
+        BanditStudent(advantage_norm="rank")
+    with pytest.raises(ValueError, match="batch_size"):
+        BanditStudent(batch_size=1)
     with pytest.raises(ValueError, match="initial_competence"):
         BanditStudent(initial_competence=(0.5, 0.2))
     with pytest.raises(ValueError, match="outside"):

@@ -168,3 +168,24 @@ def test_benchmark_script_writes_json_table_and_plot(tmp_path, monkeypatch):
     table = (tmp_path / "results.md").read_text()
     assert table.count("\n") == 2 + 4 and "| grid-noisy | adr | 2 |" in table
     assert (tmp_path / "curves.png").stat().st_size > 1000
+
+
+def test_benchmark_script_runs_bandit_students(tmp_path, monkeypatch):
+    """Bandit students run through the same script, with their frontier table."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    script = _load_script()
+    script.main(
+        ["--teachers", "random", "ucb", "lp", "--students", "bandit", "bandit-box", "--seeds", "0",
+         "--episodes", "400", "--eval-every", "200", "--warmup", "100", "--workers", "1", "--out", str(tmp_path)]
+    )
+    runs = json.loads((tmp_path / "results.json").read_text())["runs"]
+    assert len(runs) == 3 * 2
+    for run in runs:
+        assert run["episodes"] == [0, 200, 400] and 0 <= run["frontier_fraction"] <= 1
+        assert sum(run["arm_counts"]) == 400
+        box_arm_teacher = run["student"] == "bandit-box" and run["teacher"] != "random"
+        assert run["params"] == ({"bins": 4} if box_arm_teacher else {})
+    table = (tmp_path / "results.md").read_text()
+    assert "### bandit: samples on the learnable frontier" in table
+    assert "### bandit-box: samples on the learnable frontier" in table
+    assert "| lp | bins=4 | success |" in table and "| ucb | defaults | advantage |" in table
