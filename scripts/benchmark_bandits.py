@@ -5,7 +5,7 @@ unlearnable and already-mastered arms), 5 seeds each, it measures the share of
 post-warm-up samples on learnable, not yet mastered arms and the episodes needed to master
 every learnable arm. Writes ``<out>.json`` and ``<out>.md``::
 
-    PYTHONPATH=$PWD python scripts/benchmark_bandits.py             # ~4 min on 1 core
+    PYTHONPATH=$PWD python scripts/benchmark_bandits.py             # ~5 min on 1 core
     PYTHONPATH=$PWD python scripts/benchmark_bandits.py --quick     # smoke run
 """
 
@@ -22,12 +22,13 @@ from teachers.simulated_bandits import bandit_table_markdown, benchmark_bandit_t
 TEACHERS = ["random", "ucb", "sec", "plr", "lp"]
 # (title, student, student params, teacher names, teacher params)
 SETTINGS = [
-    ("Defaults: `bandit` student (8 learnable, 8 unlearnable, 8 mastered arms; |advantage| proxy in [0, 1])",
+    ("Defaults: `bandit` student (8 learnable, 8 unlearnable, 8 mastered arms), |A| / std of the "
+     "last 64 advantages (`advantage_norm=\"batch\"`), published teacher defaults",
      "bandit", {}, TEACHERS, {}),
-    ("Signal scale ×2 (`reward_scale=2`), teacher defaults", "bandit", {"reward_scale": 2.0},
-     ["random", "ucb", "sec"], {}),
-    ("Lower temperatures on the default student", "bandit", {}, ["random", "ucb", "sec"],
-     {"ucb": {"temperature": 0.05}, "sec": {"temperature": 0.1}}),
+    ("Raw |A| in reward units (`advantage_norm=\"none\"`, the signal in [0, 1]), teacher defaults",
+     "bandit", {"advantage_norm": "none"}, ["random", "ucb", "sec"], {}),
+    ("Lower temperatures, normalized signal", "bandit", {}, ["random", "ucb", "sec"],
+     {"ucb": {"temperature": 0.05}, "sec": {"temperature": 0.2}}),
     ("Binned Box: `bandit-box` student (Box [0,1]², 4×4 cells = arms), teachers with `bins=4`",
      "bandit-box", {}, TEACHERS, {}),
 ]
