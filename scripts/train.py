@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="discrete env tasks for the teacher: a YAML list of tasks or mapping name -> task, "
         "e.g. '[[0, 1.5], [0.5, 1.0]]' or '{easy: [0, 1.5], hard: [1.5, 0.4]}'",
     )
-    p.add_argument("--score", help=f"return, success or advantage (default {d.score})")
+    p.add_argument("--score", help=f"return, success, advantage or positive_advantage (default {d.score})")
     p.add_argument(
         "--advantage-norm",
         help=f"scale of the advantage score: batch (|A| / rollout std) or none (default {d.advantage_norm})",

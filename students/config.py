@@ -110,8 +110,9 @@ class RunConfig:
     :param start_method: multiprocessing start method of ``SubprocVecEnv``.
     :param seed: the one seed of teacher, envs, SB3 and the test set.
     :param device: torch device.
-    :param score: teacher signal: ``"return"``, ``"success"`` or ``"advantage"`` (on-policy).
-    :param advantage_norm: scale of the ``"advantage"`` score: ``"batch"`` (each episode's mean
+    :param score: teacher signal: ``"return"``, ``"success"``, ``"advantage"`` (mean |GAE|) or
+        ``"positive_advantage"`` (mean max(GAE, 0)); the last two on-policy only.
+    :param advantage_norm: scale of the advantage scores: ``"batch"`` (each episode's mean
         ``|A| / std(A)`` over its rollout buffer, unit-free) or ``"none"`` (mean ``|A|`` in
         return units); see :class:`students.curriculum.CurriculumVecEnv`.
     :param levels: ``None``, or a discrete set of env tasks for the teacher to choose among: a
@@ -237,7 +238,7 @@ class RunConfig:
             if not torch.cuda.is_available():
                 raise ValueError("device 'cuda' was requested but torch sees no CUDA device")
         choice("wandb_mode", WANDB_MODES)
-        from students.curriculum import ADVANTAGE_NORMS, SCORES
+        from students.curriculum import ADVANTAGE_NORMS, ADVANTAGE_SCORES, SCORES
 
         choice("score", SCORES)
         choice("advantage_norm", ADVANTAGE_NORMS)
@@ -278,9 +279,9 @@ class RunConfig:
                 f"unknown or reserved parameter(s) {bad} for student {self.student!r} (seed, "
                 "device and policy have their own options)"
             )
-        if self.score == "advantage" and self.student.lower() not in ON_POLICY:
+        if self.score in ADVANTAGE_SCORES and self.student.lower() not in ON_POLICY:
             raise ValueError(
-                f"score 'advantage' needs an on-policy student {list(ON_POLICY)}, got {self.student!r}"
+                f"score {self.score!r} needs an on-policy student {list(ON_POLICY)}, got {self.student!r}"
             )
         self.student = self.student.lower()
         return self

@@ -32,12 +32,17 @@ from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrappe
 
 from teachers.base import Teacher
 
-__all__ = ["ADVANTAGE_NORMS", "SCORES", "AdvantageCallback", "CurriculumVecEnv", "find_curriculum_env"]
+__all__ = ["ADVANTAGE_NORMS", "ADVANTAGE_SCORES", "SCORES", "AdvantageCallback", "CurriculumVecEnv", "find_curriculum_env"]
 
 #: Score signals the loop can send to the teacher.
-SCORES = ("return", "success", "advantage")
+SCORES = ("return", "success", "advantage", "positive_advantage")
 
-#: How the ``"advantage"`` score is scaled: ``"batch"`` divides each rollout's advantages by
+#: Scores computed from the on-policy rollout buffer: the episode's mean |A| (PLR's
+#: ``value_l1``, DUMP's and SEC's learnability) or mean max(A, 0) (Robust PLR's positive
+#: value loss).
+ADVANTAGE_SCORES = ("advantage", "positive_advantage")
+
+#: How the advantage scores are scaled: ``"batch"`` divides each rollout's advantages by
 #: their standard deviation over the rollout buffer (the unit scale PPO's
 #: ``normalize_advantage`` trains on, and the scale of the GRPO advantages DUMP and SEC were
 #: tuned with); ``"none"`` keeps them in return units.
@@ -74,10 +79,12 @@ class CurriculumVecEnv(VecEnvWrapper):
         are raw.
     :param teacher: the teacher (main process).
     :param score: the signal sent to the teacher: ``"return"``, ``"success"`` (0/1) or
-        ``"advantage"`` (on-policy only; delivered at rollout end by :class:`AdvantageCallback`).
-    :param advantage_norm: scale of the ``"advantage"`` score (:data:`ADVANTAGE_NORMS`):
-        ``"batch"`` (default) is the episode's mean ``|A| / std(A)``, ``std`` over the rollout
-        buffer its steps were collected in; ``"none"`` is its mean ``|A|`` in return units.
+        ``"advantage"`` (mean |GAE| over the episode) or ``"positive_advantage"`` (mean
+        max(GAE, 0)); the last two on-policy only, delivered at rollout end by
+        :class:`AdvantageCallback`.
+    :param advantage_norm: scale of the advantage scores (:data:`ADVANTAGE_NORMS`):
+        ``"batch"`` (default) divides by ``std(A)`` over the rollout buffer the episode's steps
+        were collected in (e.g. mean ``|A| / std(A)``); ``"none"`` keeps return units.
     :param task_map: maps a teacher task to an env task (e.g. a discrete arm to parameters);
         ``None`` is the identity. With a map, history rows also carry ``"teacher_task"``.
     :param check_tasks: cross-check every finished episode's ``info["task"]`` (cheap; a
@@ -238,7 +245,7 @@ class CurriculumVecEnv(VecEnvWrapper):
             record["teacher_task"] = _as_list(self.running[i])
         self._returns[i] = 0.0
         self._started[i] = self._vec_steps
-        if self.score == "advantage":
+        if self.score in ADVANTAGE_SCORES:
             self._awaiting[i].append((self.running[i], record))
         else:
             score = record["return"] if self.score == "return" else float(success)
@@ -272,10 +279,10 @@ class CurriculumVecEnv(VecEnvWrapper):
         :param episode_starts: ``(n_steps, n_envs)``: row ``t`` starts a new episode.
         :param last_dones: ``(n_envs,)`` done flags of the rollout's last step.
         """
-        if self.score != "advantage":
+        if self.score not in ADVANTAGE_SCORES:
             return
         signed = np.asarray(advantages, dtype=np.float64).reshape(len(advantages), -1)
-        adv = np.abs(signed)
+        adv = np.abs(signed) if self.score == "advantage" else np.maximum(signed, 0.0)
         if self.advantage_norm == "batch":
             std = float(signed.std())
             # Each rollout is scaled by its own std (the one PPO trains it with), also for an
@@ -330,9 +337,10 @@ def find_curriculum_env(env: VecEnv | None) -> CurriculumVecEnv:
 
 
 class AdvantageCallback(BaseCallback):
-    """Delivers the ``"advantage"`` score at rollout end (on-policy algorithms).
+    """Delivers the advantage scores at rollout end (on-policy algorithms).
 
-    Add it to ``model.learn(callback=...)`` when the curriculum's score is ``"advantage"``;
+    Add it to ``model.learn(callback=...)`` when the curriculum's score is one of
+    :data:`ADVANTAGE_SCORES`;
     :func:`students.train.run_curriculum` does so itself.
     """
 

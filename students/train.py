@@ -36,7 +36,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv,
 import teachers
 from students.checkpoint import latest_checkpoint, load_pickle, save_checkpoint, set_rng_states
 from students.config import ON_POLICY, RunConfig, algorithm_class, import_env_module
-from students.curriculum import AdvantageCallback, CurriculumVecEnv
+from students.curriculum import ADVANTAGE_SCORES, AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
 from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
@@ -399,9 +399,9 @@ def run_curriculum(
         logger.on_start(config_dict, test_set.tolist())
         callback = CurriculumCallback(curriculum, logger, run_directory, config, evaluator, loop_state)
         callbacks: list[BaseCallback] = [callback]
-        if config.score == "advantage":
+        if config.score in ADVANTAGE_SCORES:
             if config.student not in ON_POLICY:
-                raise ValueError(f"score 'advantage' needs an on-policy student, got {config.student!r}")
+                raise ValueError(f"score {config.score!r} needs an on-policy student, got {config.student!r}")
             callbacks.insert(0, AdvantageCallback())
         remaining = max(config.steps - model.num_timesteps, 0)
         if remaining > 0:

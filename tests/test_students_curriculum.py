@@ -160,16 +160,17 @@ def test_task_map_and_teacher_task_in_history():
         assert score == pytest.approx(task_code(arm_to_task(arm)), rel=1e-6)
 
 
+@pytest.mark.parametrize("score", ["advantage", "positive_advantage"])
 @pytest.mark.parametrize("norm", ["none", "batch"])
 @pytest.mark.parametrize("algo", ["ppo", "a2c"])
-def test_advantage_score_delivered_once_per_episode(algo, norm):
-    """Scores equal the mean |GAE| over each episode's rows, across rollout boundaries.
-
-    With ``advantage_norm="batch"`` every rollout's rows are divided by that rollout's std.
+def test_advantage_score_delivered_once_per_episode(algo, norm, score):
+    """Scores equal the mean |GAE| (or max(GAE, 0)) over each episode's rows, across rollout
+    boundaries. With ``advantage_norm="batch"`` every rollout's rows are divided by that
+    rollout's std.
     """
     n = 4
     teacher = RecordingTeacher(SPACE, seed=4)
-    cv = CurriculumVecEnv(make_venv("dummy", n), teacher, score="advantage", advantage_norm=norm)
+    cv = CurriculumVecEnv(make_venv("dummy", n), teacher, score=score, advantage_norm=norm)
 
     class KeepAdvantages(BaseCallback):
         rows: list = []
@@ -189,9 +190,11 @@ def test_advantage_score_delivered_once_per_episode(algo, norm):
     assert len(records) == len(teacher.updates) > 30
     assert [r["episode"] for r in records] == list(range(len(records)))
     finished = [len(e) for e in cv.venv.env_method("get_episode_rewards")]  # Monitor counts
-    blocks = [np.abs(b.astype(np.float64)) / (b.astype(np.float64).std() if norm == "batch" else 1.0) for b in keep.rows]
+    transform = np.abs if score == "advantage" else (lambda a: np.maximum(a, 0.0))
+    blocks = [transform(b.astype(np.float64)) / (b.astype(np.float64).std() if norm == "batch" else 1.0) for b in keep.rows]
     adv = np.concatenate(blocks, axis=0)  # (T, n_envs), rows in time order
-    assert norm == "none" or not np.allclose(adv, np.abs(np.concatenate(keep.rows, axis=0)))
+    assert norm == "none" or not np.allclose(adv, transform(np.concatenate(keep.rows, axis=0)))
+    assert score == "advantage" or (0 < (adv == 0).mean() < 1)  # some steps clipped, not all
     for i in range(n):
         mine = [r for r in records if r["env"] == i]
         assert len(mine) == finished[i]  # every finished episode delivered, once

@@ -215,6 +215,7 @@ def test_evaluator_runs_every_task_and_episode():
         ({"teacher_params": {"reward_range": [1, 0]}}, r"reward_range .* got \[1, 0\]"),
         ({"student_params": {"n_stepz": 8}}, r"\['n_stepz'\]"),
         ({"student": "sac", "student_params": {}, "score": "advantage"}, "on-policy"),
+        ({"student": "td3", "student_params": {}, "score": "positive_advantage"}, "'positive_advantage' needs an on-policy"),
         ({"score": "value"}, "score must be one of"),
         ({"advantage_norm": "std"}, "advantage_norm must be one of .* got 'std'"),
         ({"vec_env": "ray"}, "vec_env must be one of"),
