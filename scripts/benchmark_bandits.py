@@ -5,7 +5,7 @@ unlearnable and already-mastered arms), 5 seeds each, it measures the share of
 post-warm-up samples on learnable, not yet mastered arms and the episodes needed to master
 every learnable arm. Writes ``<out>.json`` and ``<out>.md``::
 
-    PYTHONPATH=$PWD python scripts/benchmark_bandits.py             # ~5 min on 1 core
+    PYTHONPATH=$PWD python scripts/benchmark_bandits.py             # ~4 min on 1 core
     PYTHONPATH=$PWD python scripts/benchmark_bandits.py --quick     # smoke run
 """
 
