@@ -132,27 +132,45 @@ class CurriculumVecEnv(VecEnvWrapper):
         self._awaiting: list[deque] = [deque() for _ in range(n)]
         self._adv_sum = np.zeros(n, dtype=np.float64)
         self._adv_count = np.zeros(n, dtype=np.int64)
+        # SubprocVecEnv: set_task messages ride with the next step (see _set_pending)
+        self._deferred_tasks = isinstance(venv, SubprocVecEnv)
+        self._unsent: dict[int, Any] = {}
+        self._replies_due: list[int] = []
 
     # ------------------------------------------------------------------ tasks
     def _env_task(self, task: Any) -> Any:
         return task if self.task_map is None else self.task_map(task)
 
     def _set_pending(self, indices: list[int]) -> None:
-        """Sample the next task of every env in ``indices`` and set it in the env."""
+        """Sample the next task of every env in ``indices`` and set it in the env.
+
+        ``SubprocVecEnv``: the ``set_task`` messages are not sent here but just before the next
+        ``step`` message to the same workers (:meth:`step_async`), and their replies are read
+        before the step's (:meth:`step_wait`): a worker applies its task before stepping, as
+        the contract needs, and the round trip overlaps the step instead of adding one.
+        Nothing is left outstanding between ``step_wait`` and ``step_async``, so other calls
+        on the vector env stay safe.
+        """
         tasks = [self.teacher.sample() for _ in indices]
-        env_tasks = [self._env_task(t) for t in tasks]
-        remotes = getattr(self.venv, "remotes", None)
-        if isinstance(self.venv, SubprocVecEnv) and len(indices) > 1:
-            # pipelined: all workers apply their task concurrently, one wait in total
-            for i, env_task in zip(indices, env_tasks, strict=True):
-                remotes[i].send(("env_method", ("set_task", (env_task,), {})))
+        for i, task in zip(indices, tasks, strict=True):
+            self.pending[i], self._pending_env[i] = task, self._env_task(task)
+            if self._deferred_tasks:
+                self._unsent[i] = self._pending_env[i]
+        if not self._deferred_tasks:
             for i in indices:
-                remotes[i].recv()
-        else:
-            for i, env_task in zip(indices, env_tasks, strict=True):
-                self.venv.env_method("set_task", env_task, indices=[i])
-        for i, task, env_task in zip(indices, tasks, env_tasks, strict=True):
-            self.pending[i], self._pending_env[i] = task, env_task
+                self.venv.env_method("set_task", self._pending_env[i], indices=[i])
+
+    def _send_tasks(self) -> list[int]:
+        """Send the unsent ``set_task`` messages (SubprocVecEnv); return the envs to read from."""
+        sent, self._unsent = list(self._unsent), {}
+        for i in sent:
+            self.venv.remotes[i].send(("env_method", ("set_task", (self._pending_env[i],), {})))
+        return sent
+
+    @staticmethod
+    def _receive(remotes: list, indices: list[int]) -> None:
+        for i in indices:
+            remotes[i].recv()
 
     def _check_task(self, i: int, info: dict, expected: Any, when: str) -> None:
         if not self.check_tasks or "task" not in info:
@@ -187,6 +205,8 @@ class CurriculumVecEnv(VecEnvWrapper):
         missing = [i for i in range(self.num_envs) if self.pending[i] is None]
         if missing:
             self._set_pending(missing)
+        if self._deferred_tasks:  # the reset must see every pending task
+            self._receive(self.venv.remotes, self._send_tasks())
         obs = self.venv.reset()
         self._returns[:] = 0.0
         self._started = [self._vec_steps] * self.num_envs
@@ -199,6 +219,11 @@ class CurriculumVecEnv(VecEnvWrapper):
 
     def step_async(self, actions: np.ndarray) -> None:
         self._actions = actions
+        if self._deferred_tasks:
+            try:
+                self._replies_due = self._send_tasks()
+            except _WORKER_DEATH as err:
+                raise RuntimeError("a vector-env worker process died; training stopped") from err
         self.venv.step_async(actions)
 
     def step_wait(self):
@@ -210,6 +235,9 @@ class CurriculumVecEnv(VecEnvWrapper):
             ) from err
 
     def _step_wait(self):
+        if self._replies_due:  # set_task replies come before the step's, pipe by pipe
+            due, self._replies_due = self._replies_due, []
+            self._receive(self.venv.remotes, due)
         obs, rewards, dones, infos = self.venv.step_wait()
         self._returns += rewards
         self._vec_steps += 1

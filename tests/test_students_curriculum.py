@@ -79,6 +79,37 @@ def test_exact_attribution_every_env(kind, algo):
         close_vec_env(venv)
 
 
+@pytest.mark.parametrize("lengths", [(1, 1), (1, 4)])
+def test_subproc_set_task_rides_with_the_next_step(lengths):
+    """SubprocVecEnv: set_task is sent with the next step, its reply read before the step's.
+
+    One-step episodes end on the very step after their task was set, so a task applied late
+    would be caught by the attribution check; between steps nothing is outstanding, so direct
+    calls on the vector env get their own replies.
+    """
+    n = 3
+    venv = make_venv("subproc", n, min_length=lengths[0], max_length=lengths[1])
+    teacher = RecordingTeacher(SPACE, seed=7)
+    cv = CurriculumVecEnv(venv, teacher)  # check_tasks=True: env-side cross-check too
+    try:
+        model = make_model("ppo", cv)
+        model.learn(256)
+        assert venv.get_attr("max_length") == [lengths[1]] * n  # no stale set_task reply read
+        finished = [len(e) for e in venv.env_method("get_episode_rewards")]
+        assert sum(finished) == len(cv.pop_records()) > 100
+        model.learn(256)  # reset(): the tasks sampled at the last step must reach the envs first
+        model.learn(256, reset_num_timesteps=False)
+        teacher.updates.clear()
+        cv.pop_records()
+        model.learn(256, reset_num_timesteps=False)
+        records = cv.pop_records()
+        assert len(records) == len(teacher.updates) > 100
+        for (task, score), rec in zip(teacher.updates, records, strict=True):
+            assert score == pytest.approx(task_code(task), rel=1e-6) and np.allclose(task, rec["task"])
+    finally:
+        close_vec_env(venv)
+
+
 @pytest.mark.parametrize("algo", ["a2c", "td3", "dqn"])
 def test_exact_attribution_other_algorithms(algo):
     venv = make_venv("dummy", discrete_actions=algo == "dqn")
