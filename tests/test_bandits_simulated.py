@@ -121,3 +121,28 @@ def test_benchmark_rows_and_table():
     assert table.count("\n") == 3 and "| sec | bins=2 | advantage |" in table
     with pytest.raises(ValueError, match="nope"):
         benchmark_bandit_teachers(["random"], [0], 10, student="nope")
+
+
+def test_run_bandit_episodes_curve_and_timing():
+    st = BanditStudent(seed=1)
+    out = run_bandit_episodes(teachers.make("sec", st.task_space, seed=1), st, 500, warmup=50, eval_every=200)
+    assert out["episodes"] == [0, 200, 400, 500] and len(out["mastered_pct"]) == 4
+    assert out["mastered_pct"][0] == pytest.approx(100 * 8 / 24)  # the 8 arms mastered from the start
+    assert out["mastered_pct"][-1] == out["final_mastered_pct"] and out["teacher_seconds"] > 0
+
+
+@pytest.mark.slow
+def test_readme_bandit_table():
+    """The README's bandit table (5 seeds, 20k episodes): who reaches the 60 % frontier share."""
+    seeds = list(range(5))
+    rows = {r["teacher"] + str(r["params"]): r for r in benchmark_bandit_teachers(
+        ["random", "ucb", "sec", "plr", "lp"], seeds, 20_000, 500)}
+    tuned = {r["teacher"]: r for r in benchmark_bandit_teachers(
+        ["random", "ucb", "sec"], seeds, 20_000, 500,
+        teacher_params={"ucb": {"temperature": 0.05}, "sec": {"temperature": 0.2}})}
+    for r in [*rows.values(), *tuned.values()]:
+        assert r["n_mastered"] == 5
+        assert r["teacher"] == "random" or r["master_ratio_vs_random"] < 0.6
+    assert rows["ucb{}"]["frontier_fraction"] == pytest.approx(0.55, abs=0.01)
+    assert rows["sec{}"]["frontier_fraction"] == pytest.approx(0.33, abs=0.01)
+    assert tuned["ucb"]["frontier_fraction"] >= 0.6 and tuned["sec"]["frontier_fraction"] >= 0.6
