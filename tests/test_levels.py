@@ -196,7 +196,7 @@ def test_train_script_levels_flag(tmp_path, capsys):
 def test_pointgate_levels_sweep_config():
     sweep = SweepConfig.from_yaml(ROOT / "configs" / "sweeps" / "pointgate_levels.yaml")
     runs = sweep.expand()
-    labels = ("random", "ucb", "ucb-raw", "sec", "lp")
+    labels = ("random", "ucb", "ucb-raw", "sec", "plr", "lp")
     assert {(r.teacher.label, r.seed) for r in runs} == {(t, s) for t in labels for s in range(3)}
     for run in runs:
         assert run.student == "ppo" and run.env.id == "teachrl/PointGate-v0"
