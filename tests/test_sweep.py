@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from students.config import RunConfig
 from students.report import write_report
 from students.sweep import (
     REPO_ROOT,
@@ -117,6 +118,11 @@ def test_shipped_configs_are_valid(path, tmp_path):
     runs = cfg.expand()
     assert len(runs) == len(cfg.envs) * len(cfg.teachers) * len(cfg.seeds)
     assert cfg.wandb_group == cfg.name
+    for run in {(r.env.id, r.teacher.label): r for r in runs}.values():  # every run's config validates
+        RunConfig.from_dict({
+            **(run.run_config() or {"env": run.env.id}), "teacher": run.teacher.name, "teacher_params": run.teacher.params,
+            "student": run.student, "student_params": run.student_params, "steps": run.steps,
+        }).validate()
 
 
 def test_paper_config_follows_the_protocol():
