@@ -8,6 +8,9 @@ indices=[i])``, which the env contract applies at the next reset. Hence a **one-
 look-ahead**: the task of env ``i``'s episode ``k + 1`` is sampled when its episode ``k``
 starts (right after episode ``k - 1`` was reported), so it does not yet reflect episode
 ``k``'s score. With ``n_envs`` envs the teacher is at most ``n_envs`` episodes behind anyway.
+With ``SubprocVecEnv`` the ``set_task`` message travels just ahead of the next ``step``
+message to the same worker (same pipe, so it is applied first), which saves a round trip per
+episode.
 
 Every finished episode is attributed to the task it actually ran (cross-checked against the
 env's terminal ``info["task"]``: a mismatch raises), becomes one history row and reaches the
@@ -162,10 +165,10 @@ class CurriculumVecEnv(VecEnvWrapper):
 
     def _send_tasks(self) -> list[int]:
         """Send the unsent ``set_task`` messages (SubprocVecEnv); return the envs to read from."""
-        sent, self._unsent = list(self._unsent), {}
-        for i in sent:
-            self.venv.remotes[i].send(("env_method", ("set_task", (self._pending_env[i],), {})))
-        return sent
+        unsent, self._unsent = self._unsent, {}
+        for i, env_task in unsent.items():
+            self.venv.remotes[i].send(("env_method", ("set_task", (env_task,), {})))
+        return list(unsent)
 
     @staticmethod
     def _receive(remotes: list, indices: list[int]) -> None:
