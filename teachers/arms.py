@@ -29,7 +29,15 @@ from gymnasium import spaces
 
 from teachers.base import Teacher
 
-__all__ = ["DEFAULT_BINS", "ArmSpace", "ArmTeacher", "sample_index", "stable_softmax"]
+__all__ = [
+    "DEFAULT_BINS",
+    "ArmSpace",
+    "ArmTeacher",
+    "check_success_threshold",
+    "sample_index",
+    "stable_softmax",
+    "to_success",
+]
 
 #: Cells per dimension when a ``Box`` is given without ``bins``.
 DEFAULT_BINS = 5
@@ -50,6 +58,22 @@ def sample_index(p: np.ndarray, rng: np.random.Generator) -> int:
     cdf = np.cumsum(p)
     i = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
     return min(i, len(p) - 1)
+
+
+def check_success_threshold(value: Any) -> float | None:
+    """Validate a ``success_threshold`` parameter: ``None`` or a finite number."""
+    if value is None:
+        return None
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not np.isfinite(value):
+        raise ValueError(f"success_threshold must be a finite number or None, got {value!r}")
+    return float(value)
+
+
+def to_success(score: float, success_threshold: float | None) -> float:
+    """A score as a success in ``[0, 1]``: ``score >= threshold`` if one is set, else clipped."""
+    if success_threshold is not None:
+        return float(score >= success_threshold)
+    return float(np.clip(score, 0.0, 1.0))
 
 
 def _positive_int(value: Any, what: str) -> int:

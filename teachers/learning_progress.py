@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher
+from teachers.arms import ArmTeacher, check_success_threshold, to_success
 from teachers.progress.arms import ArmEMATracker
 from teachers.registry import register
 
@@ -93,10 +93,7 @@ class LearningProgressTeacher(ArmTeacher):
             raise ValueError(f"p_theta must be in (0, 0.5), got {p_theta!r}")
         if not isinstance(uniform_prob, numbers.Real) or isinstance(uniform_prob, bool) or not 0.0 <= float(uniform_prob) <= 1.0:
             raise ValueError(f"uniform_prob must be in [0, 1], got {uniform_prob!r}")
-        if success_threshold is not None:
-            if not isinstance(success_threshold, numbers.Real) or not np.isfinite(success_threshold):
-                raise ValueError(f"success_threshold must be a finite number or None, got {success_threshold!r}")
-            success_threshold = float(success_threshold)
+        success_threshold = check_success_threshold(success_threshold)
         self.ema_alpha = ema_alpha
         self.p_theta = float(p_theta)
         self.uniform_prob = float(uniform_prob)
@@ -113,11 +110,7 @@ class LearningProgressTeacher(ArmTeacher):
         return (1.0 - self.uniform_prob) * p + self.uniform_prob / self.n_arms
 
     def _update_arm(self, arm: int, score: float) -> None:
-        if self.success_threshold is not None:
-            success = float(score >= self.success_threshold)
-        else:
-            success = float(np.clip(score, 0.0, 1.0))
-        self.tracker.update(arm, success)
+        self.tracker.update(arm, to_success(score, self.success_threshold))
 
     def internals(self) -> dict[str, Any]:
         out = super().internals()

@@ -331,7 +331,7 @@ def run_bandit_episodes(
 
 
 #: Signal each teacher is fed in :func:`benchmark_bandit_teachers` (default: advantage).
-TEACHER_SIGNALS = {"lp": "success"}
+TEACHER_SIGNALS = {"lp": "success", "learnability": "success"}
 
 
 def benchmark_bandit_teachers(

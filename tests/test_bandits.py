@@ -8,13 +8,20 @@ import pytest
 from gymnasium import spaces
 
 import teachers
-from teachers import LearningProgressTeacher, PLRTeacher, SECTeacher, UCBTeacher, check_teacher
+from teachers import (
+    LearnabilityTeacher,
+    LearningProgressTeacher,
+    PLRTeacher,
+    SECTeacher,
+    UCBTeacher,
+    check_teacher,
+)
 from teachers.arms import ArmSpace, sample_index, stable_softmax
 from teachers.learning_progress import lp_probabilities, reweight
 from teachers.plr import rank_weights
 
 BOX = spaces.Box(low=np.array([-3.0, 0.0], dtype=np.float32), high=np.array([3.0, 6.0], dtype=np.float32))
-BANDITS = [UCBTeacher, SECTeacher, PLRTeacher, LearningProgressTeacher]
+BANDITS = [UCBTeacher, SECTeacher, PLRTeacher, LearningProgressTeacher, LearnabilityTeacher]
 
 
 # ---------------------------------------------------------------------- arm spaces
@@ -80,7 +87,8 @@ def test_stable_softmax_and_sampling():
 
 # ---------------------------------------------------------------------- registry & conformance
 def test_registered_names():
-    for name, cls in [("ucb", UCBTeacher), ("sec", SECTeacher), ("plr", PLRTeacher), ("lp", LearningProgressTeacher)]:
+    for name, cls in [("ucb", UCBTeacher), ("sec", SECTeacher), ("plr", PLRTeacher), ("lp", LearningProgressTeacher),
+                      ("learnability", LearnabilityTeacher)]:
         assert isinstance(teachers.make(name, spaces.Discrete(3), seed=0), cls)
 
 
@@ -325,6 +333,53 @@ def test_lp_rejects_bad_params():
         LearningProgressTeacher(spaces.Discrete(3), p_theta=0.5)
     with pytest.raises(ValueError, match="uniform_prob"):
         LearningProgressTeacher(spaces.Discrete(3), uniform_prob=2)
+
+
+def test_learnability_is_p_one_minus_p_of_the_window():
+    t = LearnabilityTeacher(spaces.Discrete(4), seed=0, window=4, uniform_prob=0.0, success_threshold=0.5)
+    # arm 0: successes 1, 0, 1, 1, 0 -> window keeps the last 4: 0, 1, 1, 0 -> p = 0.5
+    for score in (0.9, 0.1, 0.8, 0.7, 0.2):
+        t.update(np.int64(0), score)
+    for _ in range(3):  # arm 1: always solved; arm 2: never
+        t.update(np.int64(1), 1.0)
+        t.update(np.int64(2), 0.0)
+    np.testing.assert_allclose(t.success_rates(), [0.5, 1.0, 0.0, 0.5])  # arm 3 untried: 0.5
+    np.testing.assert_allclose(t.learnability(), [0.25, 0.0, 0.0, 0.25])
+    np.testing.assert_allclose(t.arm_probabilities(), [0.5, 0.0, 0.0, 0.5])
+    t.update(np.int64(3), 1.0)  # arm 3 now looks solved
+    np.testing.assert_allclose(t.arm_probabilities(), [1.0, 0.0, 0.0, 0.0])
+    draws = {int(t.sample()) for _ in range(50)}
+    assert draws == {0}
+    internals = t.internals()
+    assert internals["learnability"] == pytest.approx([0.25, 0.0, 0.0, 0.0])
+    assert internals["success_rate"] == pytest.approx([0.5, 1.0, 0.0, 1.0])
+
+
+def test_learnability_topk_uniform_mix_and_all_zero():
+    t = LearnabilityTeacher(spaces.Discrete(8), seed=0, sampling="topk", topk=2, uniform_prob=0.2, window=1)
+    for arm, success in enumerate([1, 1, 0, 0, 1, 0, 1, 0]):
+        t.update(np.int64(arm), float(success))
+    # every arm has p in {0, 1}: learnability all 0 -> the top 2 by stable order are arms 0, 1
+    np.testing.assert_allclose(t.arm_probabilities(), 0.2 / 8 + 0.8 * np.array([0.5, 0.5, 0, 0, 0, 0, 0, 0]))
+    t2 = LearnabilityTeacher(spaces.Discrete(8), seed=0, window=1, uniform_prob=0.2)
+    for arm in range(8):
+        t2.update(np.int64(arm), 1.0)
+    np.testing.assert_allclose(t2.arm_probabilities(), [1 / 8] * 8)  # "dist" with no learnability: uniform
+    assert LearnabilityTeacher(spaces.Discrete(8), sampling="topk").arm_probabilities().max() == pytest.approx(
+        0.8 / 2 + 0.2 / 8)  # default topk = n_arms // 4
+
+
+def test_learnability_rejects_bad_params():
+    with pytest.raises(ValueError, match="sampling .*'rank'"):
+        LearnabilityTeacher(spaces.Discrete(3), sampling="rank")
+    with pytest.raises(ValueError, match="topk .*0"):
+        LearnabilityTeacher(spaces.Discrete(3), topk=0)
+    with pytest.raises(ValueError, match="uniform_prob"):
+        LearnabilityTeacher(spaces.Discrete(3), uniform_prob=-0.1)
+    with pytest.raises(ValueError, match="success_threshold"):
+        LearnabilityTeacher(spaces.Discrete(3), success_threshold=float("nan"))
+    with pytest.raises(ValueError, match="window"):
+        LearnabilityTeacher(spaces.Discrete(3), window=0)
 
 
 # ---------------------------------------------------------------------- determinism
