@@ -1,4 +1,4 @@
-"""Benchmark the bandit teachers (UCB/DUMP, SEC, PLR, LP) against uniform sampling.
+"""Benchmark the bandit teachers (UCB/DUMP, SEC, PLR, LP, learnability) against uniform sampling.
 
 On the simulated bandit students of ``teachers/simulated_bandits.py`` (learnable,
 unlearnable and already-mastered arms), 5 seeds each, it measures the share of
@@ -19,7 +19,7 @@ from pathlib import Path
 
 from teachers.simulated_bandits import bandit_table_markdown, benchmark_bandit_teachers
 
-TEACHERS = ["random", "ucb", "sec", "plr", "lp"]
+TEACHERS = ["random", "ucb", "sec", "plr", "lp", "learnability"]
 # (title, student, student params, teacher names, teacher params)
 SETTINGS = [
     ("Defaults: `bandit` student (8 learnable, 8 unlearnable, 8 mastered arms), |A| / std of the "
