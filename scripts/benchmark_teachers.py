@@ -12,9 +12,10 @@ of :data:`teachers.simulated_bandits.BANDIT_STUDENTS` (``bandit``: ``Discrete(24
 learnable, unlearnable and mastered arms; ``bandit-box``: the same behind a binned Box). For
 bandit students ``results.md`` adds a table of the share of post-warm-up samples on
 learnable, not yet mastered arms and the episodes needed to master every learnable arm;
-``lp`` is fed successes, the other teachers the batch-normalized |advantage| score::
+``lp`` and ``learnability`` are fed successes, the other teachers the batch-normalized
+|advantage| score::
 
-    python scripts/benchmark_teachers.py --teachers random ucb sec plr lp --students bandit
+    python scripts/benchmark_teachers.py --teachers random ucb sec plr lp learnability --students bandit
 
 Example (the README's table)::
 

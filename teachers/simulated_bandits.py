@@ -33,7 +33,7 @@ The score is ``|A|`` scaled as the curriculum loop scales it
 divides by the standard deviation of the advantages of the last ``batch_size`` episodes (a
 rollout buffer's worth, all arms together), which makes the signal unit-free like the GRPO
 advantages DUMP and SEC were tuned on; ``"none"`` leaves ``|A|`` in reward units.
-:func:`run_bandit_episodes` passes ``success`` instead to teachers that need it (``"lp"``).
+:func:`run_bandit_episodes` passes ``success`` instead to teachers that need it (``"lp"``, ``"learnability"``).
 """
 
 from __future__ import annotations
