@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_BINS",
     "ArmSpace",
     "ArmTeacher",
+    "check_probability",
     "check_success_threshold",
     "sample_index",
     "stable_softmax",
@@ -58,6 +59,13 @@ def sample_index(p: np.ndarray, rng: np.random.Generator) -> int:
     cdf = np.cumsum(p)
     i = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
     return min(i, len(p) - 1)
+
+
+def check_probability(value: Any, what: str) -> float:
+    """Validate a probability parameter (a real number in ``[0, 1]``) named ``what``."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= float(value) <= 1.0:
+        raise ValueError(f"{what} must be in [0, 1], got {value!r}")
+    return float(value)
 
 
 def check_success_threshold(value: Any) -> float | None:

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, check_success_threshold, to_success
+from teachers.arms import ArmTeacher, check_probability, check_success_threshold, to_success
 from teachers.progress.arms import ArmWindowTracker
 from teachers.registry import register
 
@@ -75,12 +75,10 @@ class LearnabilityTeacher(ArmTeacher):
             raise ValueError(f"sampling must be one of {list(_SAMPLINGS)}, got {sampling!r}")
         if topk is not None and (not isinstance(topk, numbers.Integral) or isinstance(topk, bool) or topk < 1):
             raise ValueError(f"topk must be a positive integer or None, got {topk!r}")
-        if not isinstance(uniform_prob, numbers.Real) or isinstance(uniform_prob, bool) or not 0.0 <= float(uniform_prob) <= 1.0:
-            raise ValueError(f"uniform_prob must be in [0, 1], got {uniform_prob!r}")
         self.window = window
         self.sampling = sampling
         self.topk = topk
-        self.uniform_prob = float(uniform_prob)
+        self.uniform_prob = check_probability(uniform_prob, "uniform_prob")
         self.success_threshold = check_success_threshold(success_threshold)
         # An arm without data reads p = 0.5: the highest learnability.
         self.tracker = ArmWindowTracker(self.n_arms, window=window, empty_value=0.5)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, check_success_threshold, to_success
+from teachers.arms import ArmTeacher, check_probability, check_success_threshold, to_success
 from teachers.progress.arms import ArmEMATracker
 from teachers.registry import register
 
@@ -91,12 +91,10 @@ class LearningProgressTeacher(ArmTeacher):
         super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
         if not isinstance(p_theta, numbers.Real) or isinstance(p_theta, bool) or not 0.0 < float(p_theta) < 0.5:
             raise ValueError(f"p_theta must be in (0, 0.5), got {p_theta!r}")
-        if not isinstance(uniform_prob, numbers.Real) or isinstance(uniform_prob, bool) or not 0.0 <= float(uniform_prob) <= 1.0:
-            raise ValueError(f"uniform_prob must be in [0, 1], got {uniform_prob!r}")
         success_threshold = check_success_threshold(success_threshold)
         self.ema_alpha = ema_alpha
         self.p_theta = float(p_theta)
-        self.uniform_prob = float(uniform_prob)
+        self.uniform_prob = check_probability(uniform_prob, "uniform_prob")
         self.success_threshold = success_threshold
         self.tracker = ArmEMATracker(self.n_arms, fast_alpha=ema_alpha, slow_alpha=ema_alpha)
 
