@@ -25,7 +25,7 @@ from students.config import RunConfig, load_yaml, parse_overrides
 # Flags that map one-to-one onto RunConfig fields (None = not given).
 _SIMPLE = (
     "env", "teacher", "student", "policy", "steps", "n_envs", "vec_env", "start_method", "seed",
-    "device", "score", "advantage_norm", "eval_every", "eval_tasks", "eval_episodes", "checkpoint_every",
+    "device", "score", "advantage_norm", "eval_every", "eval_set", "eval_tasks", "eval_episodes", "checkpoint_every",
     "log_every", "torch_threads", "run_dir", "runs_root", "wandb_mode", "wandb_project", "wandb_group",
 )
 
@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--normalize", action="store_true", default=None, help="wrap envs in VecNormalize")
     p.add_argument("--eval-every", type=int, help=f"evaluate every N steps, 0 = never (default {d.eval_every})")
-    p.add_argument("--eval-tasks", type=int, help=f"test-set size (default {d.eval_tasks})")
+    p.add_argument("--eval-set", help=f"grid (over the task space) or levels (the --levels) (default {d.eval_set})")
+    p.add_argument("--eval-tasks", type=int, help=f"grid test-set size (default {d.eval_tasks})")
     p.add_argument("--eval-episodes", type=int, help=f"episodes per test task (default {d.eval_episodes})")
     p.add_argument("--checkpoint-every", type=int, help=f"checkpoint every N steps (default {d.checkpoint_every})")
     p.add_argument("--log-every", type=int, help=f"metrics every N steps (default {d.log_every})")

@@ -25,6 +25,7 @@ VEC_ENVS = ("dummy", "subproc")
 START_METHODS = ("forkserver", "spawn", "fork")
 DEVICES = ("auto", "cpu", "cuda")
 WANDB_MODES = ("online", "offline", "disabled")
+EVAL_SETS = ("grid", "levels")
 
 
 def algorithm_class(name: str) -> type:
@@ -122,7 +123,10 @@ class RunConfig:
         :mod:`students.levels`. Evaluation stays on the env's test set.
     :param normalize: wrap the envs in ``VecNormalize``.
     :param eval_every: evaluate every this many steps (``0``: never).
-    :param eval_tasks: size of the test set (a square number for 2-D task spaces).
+    :param eval_set: the test set: ``"grid"`` (the env's task space, ``eval_tasks`` tasks: a
+        grid in 1-D and 2-D, seeded uniform draws above) or ``"levels"`` (the ``levels``
+        themselves, in order; ``eval_tasks`` is then unused).
+    :param eval_tasks: size of the ``"grid"`` test set (a square number for 2-D task spaces).
     :param eval_episodes: episodes per test task.
     :param checkpoint_every: checkpoint every this many steps (``0``: only at the end).
     :param log_every: training metrics every this many steps.
@@ -156,6 +160,7 @@ class RunConfig:
     levels: list[list[float]] | dict[str, list[float]] | None = None
     normalize: bool = False
     eval_every: int = 25_000
+    eval_set: str = "grid"
     eval_tasks: int = 100
     eval_episodes: int = 1
     checkpoint_every: int = 50_000
@@ -242,6 +247,9 @@ class RunConfig:
 
         choice("score", SCORES)
         choice("advantage_norm", ADVANTAGE_NORMS)
+        choice("eval_set", EVAL_SETS)
+        if self.eval_set == "levels" and self.levels is None:
+            raise ValueError("eval_set 'levels' needs levels (the test set is the levels themselves)")
         if not isinstance(self.wandb_tags, list) or not all(isinstance(t, str) for t in self.wandb_tags):
             raise ValueError(f"wandb_tags must be a list of strings, got {self.wandb_tags!r}")
 

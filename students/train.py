@@ -342,6 +342,8 @@ def run_curriculum(
     config_dict = {**config.to_dict(), "task_space": space_info}
     if resume is not None:
         test_set = np.asarray(json.loads((run_dir / "test_set.json").read_text())["tasks"])
+    elif config.eval_set == "levels":
+        test_set = np.asarray(LevelSet(config.levels).tasks, dtype=np.float64)
     else:
         test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
 

@@ -154,6 +154,21 @@ def test_levels_run_with_random_teacher(tmp_path):
     assert set(Counter(r["teacher_task"] for r in history)) == {0, 1}
 
 
+def test_eval_set_levels_evaluates_on_the_levels(tmp_path):
+    result = run_curriculum(small_config(tmp_path, eval_set="levels", eval_tasks=10))  # eval_tasks unused
+    test_set = json.loads((result.run_dir / "test_set.json").read_text())["tasks"]
+    assert test_set == [pytest.approx(t) for t in NAMED.values()]  # the levels, in order
+    evaluation = read_jsonl(result.run_dir / "evaluations.jsonl")[-1]
+    assert np.allclose(evaluation["returns"], [task_code(t) for t in NAMED.values()])
+    assert len(evaluation["successes"]) == 3
+    resumed = run_curriculum({"steps": 1536}, resume=result.run_dir)  # the stored test set is kept
+    assert json.loads((resumed.run_dir / "test_set.json").read_text())["tasks"] == test_set
+    with pytest.raises(ValueError, match="eval_set 'levels' needs levels"):
+        run_curriculum(small_config(tmp_path / "b", eval_set="levels", levels=None, score="return", teacher="random"))
+    with pytest.raises(ValueError, match="eval_set must be one of .* got 'tests'"):
+        run_curriculum(small_config(tmp_path / "c", eval_set="tests"))
+
+
 def test_levels_exclude_a_python_task_map(tmp_path):
     with pytest.raises(ValueError, match="pass neither task_map nor teacher_space"):
         run_curriculum(small_config(tmp_path), task_map=lambda t: t)

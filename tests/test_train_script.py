@@ -36,7 +36,7 @@ def test_flags_override_config_file(script, tmp_path):
         "--config", str(cfg_file), "--seed", "3", "--teacher", "random",
         "--student-param", "learning_rate=3e-4", "--teacher-param", "reward_range=[0, 10]",
         "--env-kwargs", "{max_length: 20}", "--wandb-mode", "disabled", "--wandb-tags", "a", "b",
-        "--advantage-norm", "none",
+        "--advantage-norm", "none", "--eval-set", "levels",
     ])
     data = script.config_from_args(args)
     config = RunConfig.from_dict(data)
@@ -46,6 +46,7 @@ def test_flags_override_config_file(script, tmp_path):
     assert config.env_kwargs == {"max_length": 20}
     assert config.wandb_mode == "disabled" and config.wandb_tags == ["a", "b"]
     assert config.advantage_norm == "none" and RunConfig().advantage_norm == "batch"
+    assert config.eval_set == "levels" and RunConfig().eval_set == "grid"
     assert RunConfig().env == "teachrl/PointGate-v0" and RunConfig().teacher == "alp-gmm"
 
 
