@@ -170,10 +170,10 @@ class CurriculumVecEnv(VecEnvWrapper):
             self.venv.remotes[i].send(("env_method", ("set_task", (env_task,), {})))
         return list(unsent)
 
-    @staticmethod
-    def _receive(remotes: list, indices: list[int]) -> None:
+    def _receive(self, indices: list[int]) -> None:
+        """Read the ``set_task`` replies of the workers ``indices`` (SubprocVecEnv)."""
         for i in indices:
-            remotes[i].recv()
+            self.venv.remotes[i].recv()
 
     def _check_task(self, i: int, info: dict, expected: Any, when: str) -> None:
         if not self.check_tasks or "task" not in info:
@@ -209,7 +209,7 @@ class CurriculumVecEnv(VecEnvWrapper):
         if missing:
             self._set_pending(missing)
         if self._deferred_tasks:  # the reset must see every pending task
-            self._receive(self.venv.remotes, self._send_tasks())
+            self._receive(self._send_tasks())
         obs = self.venv.reset()
         self._returns[:] = 0.0
         self._started = [self._vec_steps] * self.num_envs
@@ -240,7 +240,7 @@ class CurriculumVecEnv(VecEnvWrapper):
     def _step_wait(self):
         if self._replies_due:  # set_task replies come before the step's, pipe by pipe
             due, self._replies_due = self._replies_due, []
-            self._receive(self.venv.remotes, due)
+            self._receive(due)
         obs, rewards, dones, infos = self.venv.step_wait()
         self._returns += rewards
         self._vec_steps += 1

@@ -340,20 +340,20 @@ def run_curriculum(
     env_fn = EnvFactory(config.env, config.env_kwargs)
     task_space, space_info = _task_space_info(env_fn)
     config_dict = {**config.to_dict(), "task_space": space_info}
+    levels = LevelSet(config.levels) if config.levels is not None else None
     if resume is not None:
         test_set = np.asarray(json.loads((run_dir / "test_set.json").read_text())["tasks"])
     elif config.eval_set == "levels":
-        test_set = np.asarray(LevelSet(config.levels).tasks, dtype=np.float64)
+        test_set = np.asarray(levels.tasks, dtype=np.float64)
     else:
         test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
 
     teacher_params = dict(config.teacher_params)
-    if config.levels is not None:
+    if levels is not None:
         if task_map is not None or teacher_space is not None:
             raise ValueError(
                 "config.levels defines the teacher's space and task map; pass neither task_map nor teacher_space"
             )
-        levels = LevelSet(config.levels)
         task_map, teacher_space = levels, levels.task_space
         if levels.names is not None and "arm_names" in teachers.get_class(config.teacher)._param_names():
             teacher_params["arm_names"] = levels.names
