@@ -46,9 +46,9 @@ from teachers.simulated_bandits import (
     BANDIT_STUDENTS,
     TEACHER_SIGNALS,
     BanditStudent,
-    BoxBanditStudent,
     add_ratio_to_random,
     bandit_table_markdown,
+    bandit_teacher_params,
     run_bandit_episodes,
     summarize_bandit_runs,
 )
@@ -68,14 +68,12 @@ def run_one(job: tuple[str, dict[str, Any], str, int, int, int, int]) -> dict[st
     teacher_name, params, student_name, seed, episodes, eval_every, warmup = job
     student = ALL_STUDENTS[student_name](seed=seed)
     params = dict(params)
-    accepted = teachers.get_class(teacher_name)._param_names()
-    if "initial_task" in accepted and "initial_task" not in params:
+    if "initial_task" in teachers.get_class(teacher_name)._param_names() and "initial_task" not in params:
         easy = getattr(student, "easy_task", None)
         if easy is not None:
             params["initial_task"] = np.asarray(easy).tolist()
-    if isinstance(student, BoxBanditStudent) and "bins" in accepted:
-        # the teacher's arms are the student's cells
-        params.setdefault("bins", round(student.n_arms ** (1 / student.task_space.shape[0])))
+    if isinstance(student, BanditStudent):
+        params = bandit_teacher_params(teacher_name, student, params)
     teacher = teachers.make(teacher_name, student.task_space, seed=seed, **params)
     start = time.perf_counter()
     if isinstance(student, BanditStudent):

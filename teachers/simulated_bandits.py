@@ -49,6 +49,7 @@ from gymnasium import spaces
 
 from teachers.arms import ArmSpace
 from teachers.base import Teacher
+from teachers.registry import get_class
 from teachers.registry import make as make_teacher
 from teachers.simulated import SimulatedStudent
 
@@ -60,6 +61,7 @@ __all__ = [
     "BoxBanditStudent",
     "add_ratio_to_random",
     "bandit_table_markdown",
+    "bandit_teacher_params",
     "benchmark_bandit_teachers",
     "run_bandit_episodes",
     "summarize_bandit_runs",
@@ -243,7 +245,9 @@ class BoxBanditStudent(BanditStudent):
             raise ValueError(f"arm counts must add up to grid**dim = {n}, got {kwargs}")
         super().__init__(seed=seed, **kwargs)
         self.task_space = spaces.Box(0.0, 1.0, shape=(int(dim),), dtype=np.float64)
-        self._cells = ArmSpace(self.task_space, bins=int(grid))
+        #: Cells per dimension (``bins`` of a teacher whose arms are these cells).
+        self.grid = int(grid)
+        self._cells = ArmSpace(self.task_space, bins=self.grid)
 
     def arm_of(self, task: Any) -> int:
         arr = np.asarray(task, dtype=np.float64)
@@ -364,12 +368,21 @@ def benchmark_bandit_teachers(
         runs = []
         for seed in seeds:
             st = BANDIT_STUDENTS[student](seed=seed, **(student_params or {}))
-            if isinstance(st, BoxBanditStudent) and name != "random":
-                params.setdefault("bins", int(round(st.n_arms ** (1 / st.task_space.shape[0]))))
+            params = bandit_teacher_params(name, st, params)
             teacher = make_teacher(name, st.task_space, seed=seed, **params)
             runs.append(run_bandit_episodes(teacher, st, n_episodes, warmup, TEACHER_SIGNALS.get(name, "advantage")))
         rows.append(summarize_bandit_runs(name, params, runs, n_episodes))
     return add_ratio_to_random(rows)
+
+
+def bandit_teacher_params(name: str, student: BanditStudent, params: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``params`` for teacher ``name`` on ``student``: on a :class:`BoxBanditStudent`,
+    a teacher that takes ``bins`` gets ``bins=student.grid`` unless given, so its arms are the
+    student's cells."""
+    params = dict(params)
+    if isinstance(student, BoxBanditStudent) and "bins" in get_class(name)._param_names():
+        params.setdefault("bins", student.grid)
+    return params
 
 
 def summarize_bandit_runs(
