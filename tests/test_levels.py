@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from collections import Counter
 from pathlib import Path
@@ -21,6 +20,7 @@ from students.sweep import SweepConfig
 from students.testing import task_code
 from students.train import run_curriculum
 from teachers.ucb import UCBTeacher
+from tests.scripts import load_script
 
 ROOT = Path(__file__).resolve().parents[1]
 ECHO = "students.testing:teachrl_test/TaskEcho-v0"
@@ -187,15 +187,8 @@ def test_resume_keeps_levels(tmp_path):
 
 
 # ---------------------------------------------------------------------------- CLI and sweep
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_script_levels", ROOT / "scripts" / "train.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_train_script_levels_flag(tmp_path, capsys):
-    script = load_script()
+    script = load_script("train")
     args = script.build_parser().parse_args(["--teacher", "ucb", "--levels", "[[0, 1.0], [0.5, 0.6]]"])
     assert RunConfig.from_dict(script.config_from_args(args)).validate().levels == [[0.0, 1.0], [0.5, 0.6]]
     args = script.build_parser().parse_args(["--levels", "{easy: [0, 1.5], hard: [1.5, 0.4]}"])

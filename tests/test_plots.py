@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
-from pathlib import Path
 
 import imageio.v3 as iio
 import matplotlib
@@ -30,6 +28,7 @@ from students.plots import (
 )
 from students.plots.figures import LP_CMAP
 from tests.fake_runs import HIGH, HOT, LOW, internals_for, make_fake_run, return_of, write_run_dir
+from tests.scripts import load_script
 
 matplotlib.use("Agg")
 
@@ -188,11 +187,7 @@ def test_plot_run_script_on_a_resumed_run(tmp_path, capsys):
     fake = make_fake_run("adr", n_batches=25)
     with pytest.warns(UserWarning):
         run_dir = write_run_dir(fake, tmp_path / "run", resumed_at=len(fake.events) // 2)
-        spec = importlib.util.spec_from_file_location(
-            "plot_run", Path(__file__).resolve().parents[1] / "scripts" / "plot_run.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        written = module.main([str(run_dir), "--frames", "3"])
+        written = load_script("plot_run").main([str(run_dir), "--frames", "3"])
     printed = capsys.readouterr().out.split()
     assert printed == [str(p) for p in written]
     names = {p.name for p in written}

@@ -1,16 +1,13 @@
 """Simulated students: grid dynamics, variants, determinism, and the benchmark script."""
 
-import importlib.util
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import teachers
 from teachers.simulated import STUDENTS, GridStudent, SimulatedStudent, simulate
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.scripts import load_script
 
 
 def _centre(student: GridStudent, row: int, col: int) -> np.ndarray:
@@ -145,16 +142,9 @@ def test_frontier_focus_beats_uniform_sampling():
     assert results["adr"] >= 10.0
 
 
-def _load_script():
-    spec = importlib.util.spec_from_file_location("benchmark_teachers", ROOT / "scripts" / "benchmark_teachers.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_benchmark_script_writes_json_table_and_plot(tmp_path, monkeypatch):
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    script = _load_script()
+    script = load_script("benchmark_teachers")
     script.main(
         ["--teachers", "random", "adr", "--students", "grid", "grid-noisy", "--seeds", "0", "1",
          "--episodes", "300", "--eval-every", "100", "--workers", "1", "--out", str(tmp_path)]
@@ -173,7 +163,7 @@ def test_benchmark_script_writes_json_table_and_plot(tmp_path, monkeypatch):
 def test_benchmark_script_runs_bandit_students(tmp_path, monkeypatch):
     """Bandit students run through the same script, with their frontier table."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    script = _load_script()
+    script = load_script("benchmark_teachers")
     script.main(
         ["--teachers", "random", "ucb", "lp", "--students", "bandit", "bandit-box", "--seeds", "0",
          "--episodes", "400", "--eval-every", "200", "--warmup", "100", "--workers", "1", "--out", str(tmp_path)]

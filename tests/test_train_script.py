@@ -2,31 +2,22 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 import yaml
 
 from students.config import RunConfig
 from students.run_dir import read_jsonl
+from tests.scripts import load_script
 from tests.wandb_offline import offline_runs, read_config, read_history, run_id
 
-ROOT = Path(__file__).resolve().parents[1]
 ECHO = "students.testing:teachrl_test/TaskEcho-v0"
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("train_script", ROOT / "scripts" / "train.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def script():
-    return load_script()
+    return load_script("train")
 
 
 def test_flags_override_config_file(script, tmp_path):
@@ -75,10 +66,7 @@ def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
     assert [step for step, row in rows if "eval/mastered_pct" in row] == [0, 256, 512, 768]
     assert read_config(runs[0])["teacher"] == "random"
 
-    plot_run = importlib.util.spec_from_file_location("plot_run", ROOT / "scripts" / "plot_run.py")
-    module = importlib.util.module_from_spec(plot_run)
-    plot_run.loader.exec_module(module)
-    written = module.main([str(run_dir), "--frames", "3"])
+    written = load_script("plot_run").main([str(run_dir), "--frames", "3"])
     assert written and all(p.stat().st_size > 1000 for p in written)
     assert any(p.suffix == ".gif" for p in written)
 
