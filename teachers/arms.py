@@ -33,6 +33,7 @@ __all__ = [
     "DEFAULT_BINS",
     "ArmSpace",
     "ArmTeacher",
+    "check_positive",
     "check_probability",
     "check_success_threshold",
     "sample_index",
@@ -59,6 +60,13 @@ def sample_index(p: np.ndarray, rng: np.random.Generator) -> int:
     cdf = np.cumsum(p)
     i = int(np.searchsorted(cdf, rng.random() * cdf[-1], side="right"))
     return min(i, len(p) - 1)
+
+
+def check_positive(value: Any, what: str) -> float:
+    """Validate a strictly positive real parameter (e.g. a temperature) named ``what``."""
+    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not float(value) > 0:
+        raise ValueError(f"{what} must be a positive number, got {value!r}")
+    return float(value)
 
 
 def check_probability(value: Any, what: str) -> float:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import MAX_LOGGED_ARMS, ArmTeacher, sample_index
+from teachers.arms import MAX_LOGGED_ARMS, ArmTeacher, check_positive, sample_index
 from teachers.registry import register
 
 __all__ = ["PLRTeacher", "rank_weights"]
@@ -109,8 +109,6 @@ class PLRTeacher(ArmTeacher):
                 raise ValueError(f"{what} must be in {'(0' if open_low else '[0'}, 1], got {v!r}")
             return float(v)
 
-        if not isinstance(temperature, numbers.Real) or isinstance(temperature, bool) or not float(temperature) > 0:
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
         if replay_schedule not in _SCHEDULES:
             raise ValueError(f"replay_schedule {replay_schedule!r} is not one of {_SCHEDULES}")
         if score_transform not in _TRANSFORMS:
@@ -119,7 +117,7 @@ class PLRTeacher(ArmTeacher):
             not isinstance(buffer_size, numbers.Integral) or isinstance(buffer_size, bool) or buffer_size < 1
         ):
             raise ValueError(f"buffer_size must be a positive integer or None, got {buffer_size!r}")
-        self.temperature = float(temperature)
+        self.temperature = check_positive(temperature, "temperature")
         self.staleness_coef = unit_interval(staleness_coef, "staleness_coef")
         self.replay_prob = unit_interval(replay_prob, "replay_prob")
         self.replay_schedule = replay_schedule

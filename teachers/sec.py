@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, stable_softmax
+from teachers.arms import ArmTeacher, check_positive, stable_softmax
 from teachers.registry import register
 
 __all__ = ["SECTeacher"]
@@ -58,12 +58,10 @@ class SECTeacher(ArmTeacher):
         super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
         if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not 0.0 < float(alpha) <= 1.0:
             raise ValueError(f"alpha must be in (0, 1], got {alpha!r}")
-        if not isinstance(temperature, numbers.Real) or isinstance(temperature, bool) or not float(temperature) > 0:
-            raise ValueError(f"temperature must be a positive number, got {temperature!r}")
         if not isinstance(q_init, numbers.Real) or isinstance(q_init, bool) or not np.isfinite(q_init):
             raise ValueError(f"q_init must be a finite number, got {q_init!r}")
         self.alpha = float(alpha)
-        self.temperature = float(temperature)
+        self.temperature = check_positive(temperature, "temperature")
         self.q_init = float(q_init)
         self.q = np.full(self.n_arms, self.q_init, dtype=np.float64)
 

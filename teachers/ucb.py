@@ -19,17 +19,11 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, stable_softmax
+from teachers.arms import ArmTeacher, check_positive, stable_softmax
 from teachers.progress.arms import ArmWindowTracker
 from teachers.registry import register
 
 __all__ = ["UCBTeacher"]
-
-
-def _positive(value: Any, what: str) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not float(value) > 0:
-        raise ValueError(f"{what} must be a positive number, got {value!r}")
-    return float(value)
 
 
 @register("ucb")
@@ -66,7 +60,7 @@ class UCBTeacher(ArmTeacher):
             raise ValueError(f"c must be a non-negative number, got {c!r}")
         self.window = window
         self.c = float(c)
-        self.temperature = _positive(temperature, "temperature")
+        self.temperature = check_positive(temperature, "temperature")
         self.tracker = ArmWindowTracker(self.n_arms, window=window)
 
     def ucb_scores(self) -> np.ndarray:
