@@ -39,7 +39,6 @@ advantages DUMP and SEC were tuned on; ``"none"`` leaves ``|A|`` in reward units
 from __future__ import annotations
 
 import numbers
-import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -51,7 +50,7 @@ from teachers.arms import ArmSpace
 from teachers.base import Teacher
 from teachers.registry import get_class
 from teachers.registry import make as make_teacher
-from teachers.simulated import SimulatedStudent
+from teachers.simulated import SimulatedStudent, simulate
 
 __all__ = [
     "ADVANTAGE_NORMS",
@@ -262,6 +261,38 @@ BANDIT_STUDENTS: dict[str, Callable[..., BanditStudent]] = {
 }
 
 
+class _FrontierRecorder:
+    """A :class:`BanditStudent` seen through :func:`teachers.simulated.simulate`: each episode
+    passes the chosen signal to the teacher and records where the sample landed."""
+
+    def __init__(self, student: BanditStudent, warmup: int, signal: str) -> None:
+        self.student, self.warmup, self.signal = student, warmup, signal
+        self.task_space = student.task_space
+        self.learnable = student.learnable()
+        self.counts = np.zeros(student.n_arms, dtype=np.int64)
+        self.on_frontier = self.counted = self.early_on = self.early_counted = 0
+        self.to_master: int | None = None
+
+    def mastered_pct(self) -> float:
+        return self.student.mastered_pct()
+
+    def episode(self, task: Any) -> tuple[float, bool]:
+        arm = self.student.arm_of(task)
+        frontier = self.student.frontier()
+        episode = int(self.counts.sum())
+        if episode >= self.warmup and frontier.any():
+            self.counted += 1
+            self.on_frontier += bool(frontier[arm])
+            if 2 * frontier.sum() >= self.learnable.sum():
+                self.early_counted += 1
+                self.early_on += bool(frontier[arm])
+        self.counts[arm] += 1
+        score, success = self.student.episode(task)
+        if self.to_master is None and self.student.mastered()[self.learnable].all():
+            self.to_master = episode + 1
+        return (score if self.signal == "advantage" else float(success)), success
+
+
 def run_bandit_episodes(
     teacher: Teacher,
     student: BanditStudent,
@@ -284,53 +315,25 @@ def run_bandit_episodes(
         learnable arms are unmastered: it leaves out the tail where one or two slow arms
         remain among many finished ones),
         ``episodes_to_master`` (episodes until every learnable arm is mastered; ``None`` if
-        not within the budget), ``final_mastered_pct``, ``arm_counts``, and, as
-        :func:`teachers.simulated.simulate` returns them, ``episodes`` / ``mastered_pct``
-        (the curve) and ``teacher_seconds`` (thread CPU time in ``sample`` and ``update``).
+        not within the budget), ``final_mastered_pct``, ``arm_counts``, and what
+        :func:`teachers.simulated.simulate` returns: ``episodes`` / ``mastered_pct`` (the
+        curve) and ``teacher_seconds`` (thread CPU time in ``sample`` and ``update``).
     """
     if signal not in ("advantage", "success"):
         raise ValueError(f"signal must be 'advantage' or 'success', got {signal!r}")
     if eval_every is None:
         eval_every = max(1, n_episodes // 20)
-    if n_episodes < 0 or eval_every < 1:
-        raise ValueError(f"need n_episodes >= 0 and eval_every >= 1, got {n_episodes!r}, {eval_every!r}")
-    clock = time.thread_time
-    counts = np.zeros(student.n_arms, dtype=np.int64)
-    on_frontier = counted = early_on = early_counted = 0
-    to_master: int | None = None
-    learnable = student.learnable()
-    points, pcts, spent = [0], [student.mastered_pct()], 0.0
-    for episode in range(n_episodes):
-        t0 = clock()
-        task = teacher.sample()
-        spent += clock() - t0
-        arm = student.arm_of(task)
-        frontier = student.frontier()
-        if episode >= warmup and frontier.any():
-            counted += 1
-            on_frontier += bool(frontier[arm])
-            if 2 * frontier.sum() >= learnable.sum():
-                early_counted += 1
-                early_on += bool(frontier[arm])
-        counts[arm] += 1
-        score, success = student.episode(task)
-        t0 = clock()
-        teacher.update(task, score if signal == "advantage" else float(success))
-        spent += clock() - t0
-        if to_master is None and student.mastered()[learnable].all():
-            to_master = episode + 1
-        if (episode + 1) % eval_every == 0 or episode + 1 == n_episodes:
-            points.append(episode + 1)
-            pcts.append(student.mastered_pct())
+    recorder = _FrontierRecorder(student, warmup, signal)
+    result = simulate(teacher, recorder, n_episodes, eval_every)
     return {
-        "frontier_fraction": on_frontier / counted if counted else None,
-        "frontier_fraction_early": early_on / early_counted if early_counted else None,
-        "episodes_to_master": to_master,
+        "frontier_fraction": recorder.on_frontier / recorder.counted if recorder.counted else None,
+        "frontier_fraction_early": (
+            recorder.early_on / recorder.early_counted if recorder.early_counted else None
+        ),
+        "episodes_to_master": recorder.to_master,
         "final_mastered_pct": student.mastered_pct(),
-        "arm_counts": counts.tolist(),
-        "episodes": points,
-        "mastered_pct": pcts,
-        "teacher_seconds": spent,
+        "arm_counts": recorder.counts.tolist(),
+        **result,
     }
 
 
