@@ -22,6 +22,7 @@ from students.sweep import (  # noqa: E402
     PYTHON,
     SweepConfig,
     build_command,
+    check_backend,
     check_registries,
     run_status,
     run_sweep,
@@ -44,6 +45,15 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    try:
+        return _main(args)
+    except ValueError as err:  # bad config, unknown names, missing Ray: one line, no traceback
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def _main(args: argparse.Namespace) -> int:
+    check_backend(args.backend)
     config = SweepConfig.from_yaml(args.config)
     if args.output_root:
         config.output_root = Path(args.output_root).expanduser().resolve()

@@ -29,6 +29,7 @@ everything else is passed as command-line flags.
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import os
@@ -54,6 +55,7 @@ __all__ = [
     "SweepSummary",
     "TeacherSpec",
     "build_command",
+    "check_backend",
     "check_registries",
     "execute_run",
     "ray_init_arguments",
@@ -663,11 +665,20 @@ def ray_init_arguments(
     return kwargs
 
 
+def check_backend(backend: str) -> None:
+    """Fail early, in one line, when ``backend`` cannot run here.
+
+    :raises ValueError: for an unknown backend, or ``"ray"`` without Ray installed.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "ray" and importlib.util.find_spec("ray") is None:
+        raise ValueError("the ray backend needs Ray, which is not installed: pip install -e '.[ray]'")
+
+
 def _run_ray(runs, train_command, workers, env_vars, on_result, address, cpus_per_run, ray_init_kwargs):
-    try:
-        import ray
-    except ImportError as err:  # pragma: no cover - depends on the install
-        raise ImportError("the ray backend needs Ray: pip install -e '.[ray]'") from err
+    import ray
+
     started_here = False
     use_worker_cwd = False
     if not ray.is_initialized():
@@ -715,9 +726,10 @@ def run_sweep(
     :param env_vars: extra environment variables for every trainer.
     :param ray_init_kwargs: extra ``ray.init`` arguments.
     :param log: where progress lines go (None: silent).
+    :raises ValueError: for a bad argument, or ``backend="ray"`` without Ray installed (checked
+        before anything runs or is written).
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    check_backend(backend)
     if workers is None:
         workers = _default_workers()
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
@@ -734,6 +746,8 @@ def run_sweep(
         f"sweep {config.name!r}: {len(runs)} runs under {config.output_root} "
         f"({len(done)} finished, {len(todo)} to run; backend {backend}, {workers} workers)"
     )
+    for r in done:
+        say(f"skipped {r.name}: finished ({DONE_MARKER} in {r.run_dir})")
 
     def on_result(res: RunResult, i: int, n: int) -> None:
         extra = f" — {res.message}" if res.message else ""

@@ -255,6 +255,49 @@ def test_script_exit_status_and_dry_run(tmp_path, train_script):
     assert good.returncode == 0 and "skipped: 1, resumed: 1, failed: 0" in good.stdout
 
 
+def test_missing_ray_is_one_line_before_anything_is_written(tmp_path, monkeypatch):
+    import importlib.util
+
+    import students.sweep
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(students.sweep.importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    cfg = SweepConfig.from_dict(tiny_sweep_dict(tmp_path / "sweep"))
+    with pytest.raises(ValueError, match=r"needs Ray, which is not installed: pip install -e '\.\[ray\]'"):
+        run_sweep(cfg, backend="ray", log=None)
+    assert not (tmp_path / "sweep").exists()  # not even the manifest
+
+
+def test_script_reports_missing_ray_in_one_line(tmp_path):
+    path = tmp_path / "sweep.yaml"
+    path.write_text(yaml.safe_dump(tiny_sweep_dict(tmp_path / "out")))
+    # A module named ray that cannot be found: a `ray` package shadowed by None in sys.modules.
+    code = (
+        "import sys; sys.modules['ray'] = None; import importlib.util as u; f = u.find_spec; "
+        "u.find_spec = lambda n, *a: None if n == 'ray' else f(n, *a); "
+        f"sys.argv = ['sweep.py', {str(path)!r}, '--backend', 'ray', '--no-check']; "
+        f"sys.path.insert(0, {str(REPO_ROOT / 'scripts')!r}); import runpy; "
+        "runpy.run_path(sys.path[0] + '/sweep.py', run_name='__main__')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [
+        "error: the ray backend needs Ray, which is not installed: pip install -e '.[ray]'"
+    ]
+
+
+def test_rerun_lists_each_skipped_run(tmp_path, train_script):
+    cfg = SweepConfig.from_dict(tiny_sweep_dict(tmp_path / "sweep", train_script, seeds=[0]))
+    assert run_sweep(cfg, workers=2, log=None).ok
+    lines: list[str] = []
+    again = run_sweep(cfg, workers=2, log=lines.append)
+    assert again.count("skipped") == 2
+    skipped = [line for line in lines if line.startswith("skipped ")]
+    assert [line.split(":")[0] for line in skipped] == [
+        "skipped PointGate-v0/random/seed0", "skipped PointGate-v0/alp-gmm/seed0"
+    ]
+
+
 def test_ray_init_arguments():
     local = ray_init_arguments(None, 3)
     assert local["num_cpus"] == 3 and local["include_dashboard"] is False
@@ -295,6 +338,9 @@ def test_tiny_sweep_real_trainer(tmp_path):
     assert summary.ok, summary.format()
     for spec in cfg.expand():
         assert run_status(spec.run_dir) == "done" and _evals(spec.run_dir)
+        if spec.teacher.label == "alp-gmm":  # the demo shows a fitted curriculum, not Random's twin
+            snapshots = (spec.run_dir / "teacher.jsonl").read_text().splitlines()
+            assert json.loads(snapshots[-1])["internals"]["gmm"]["means"]
 
 
 @pytest.mark.parametrize("backend", ["local", "ray"])
