@@ -43,9 +43,8 @@ class ParameterizedEnv(gym.Env):
     :meth:`_apply_task` (make the task's parameters the instance's physics),
     :meth:`_reset_episode` and :meth:`_step_episode`; the base class does the task bookkeeping
     and the ``info`` keys. Success defaults to "episode return >= :attr:`success_threshold`";
-    override :meth:`_is_success` for another rule.
-
-    :param task: optional initial task (array-like or dict); default :attr:`default_task`.
+    override :meth:`_is_success` for another rule. Subclass constructors take an optional
+    initial ``task`` (array-like or dict; default :attr:`default_task`).
     """
 
     task_names: tuple[str, ...] = ()

@@ -17,7 +17,7 @@ learnable, not yet mastered arms and the episodes needed to master every learnab
 
     python scripts/benchmark_teachers.py --teachers random ucb sec plr lp learnability --students bandit
 
-Example (the README's table)::
+Example (the table in docs/results.md)::
 
     python scripts/benchmark_teachers.py --teachers random riac adr --students grid \\
         --seeds 0 1 2 3 4 --episodes 20000

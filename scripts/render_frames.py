@@ -1,4 +1,4 @@
-"""Render the README's frames: easy and hard Stump Tracks for each body, and PointGate levels.
+"""Render the docs' frames (docs/img): easy and hard Stump Tracks for each body, and PointGate levels.
 
     python scripts/render_frames.py [--out docs/img]
 """

@@ -133,7 +133,7 @@ def test_run_bandit_episodes_curve_and_timing():
 
 @pytest.mark.slow
 def test_readme_bandit_table():
-    """The README's bandit table (5 seeds, 20k episodes): who reaches the 60 % frontier share."""
+    """The bandit table of docs/results.md (5 seeds, 20k episodes): who reaches the 60 % frontier share."""
     seeds = list(range(5))
     rows = {r["teacher"] + str(r["params"]): r for r in benchmark_bandit_teachers(
         ["random", "ucb", "sec", "plr", "lp"], seeds, 20_000, 500)}
