@@ -11,11 +11,13 @@ Re-running skips finished runs and resumes interrupted ones. Exits with status 1
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(1, os.getcwd())  # as train.py: `module:Class` teachers and `module:Id` envs of the cwd
 
 from students.sweep import (  # noqa: E402
     BACKENDS,

@@ -12,6 +12,7 @@ Precedence: built-in defaults < ``--config`` file < command-line flags.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,9 @@ from typing import Any
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
+# As with `python -m`, modules of the current directory are importable: `--teacher mod:Class`,
+# `--env mod:Id` (and their --resume) find the user's own files.
+sys.path.insert(1, os.getcwd())
 
 from students.config import RunConfig, load_yaml, parse_overrides
 
@@ -35,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--env", help=f"gymnasium id (default {d.env})")
     p.add_argument("--env-kwargs", help="YAML mapping of gymnasium.make kwargs, e.g. '{body: short}'")
-    p.add_argument("--teacher", help=f"teacher name (default {d.teacher})")
+    p.add_argument("--teacher", help=f"teacher name, or module:Class of your own (default {d.teacher})")
     p.add_argument("--student", help=f"ppo, a2c, sac, td3, ddpg, dqn (default {d.student})")
     p.add_argument("--policy", help=f"SB3 policy (default {d.policy})")
     p.add_argument("--steps", type=int, help=f"total env steps (default {d.steps})")

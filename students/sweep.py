@@ -237,7 +237,8 @@ def _parse_teacher(entry: Any, i: int) -> TeacherSpec:
         entry = {"name": entry}
     _check_keys(entry, _TEACHER_KEYS, path)
     name = _string(entry.get("name"), f"{path}.name")
-    label = _label(entry.get("label", name), f"{path}.label")
+    # A `module:Class` teacher gets a directory-safe default label ("my_mod-MyTeacher").
+    label = _label(entry["label"], f"{path}.label") if "label" in entry else _slug(name)
     return TeacherSpec(
         name=name,
         label=label,
@@ -542,6 +543,7 @@ def execute_run(
     train_command: Sequence[str] = DEFAULT_TRAIN_COMMAND,
     code_dir: str | Path | None = None,
     env_vars: dict[str, str] | None = None,
+    import_dirs: Sequence[str | Path] = (),
 ) -> RunResult:
     """Bring one run to completion: skip it if finished, resume it if interrupted, else start it.
 
@@ -551,6 +553,9 @@ def execute_run(
     :param code_dir: the teachrl checkout (default: the one this module is in; a Ray worker
         with an uploaded working directory passes its own).
     :param env_vars: extra environment variables for the trainer.
+    :param import_dirs: more directories on the trainer's ``PYTHONPATH``, after ``code_dir``
+        (the sweep passes the directory it was launched from, so that ``module:Class``
+        teachers and ``module:Id`` envs there are importable).
     """
     code_dir = Path(code_dir) if code_dir is not None else REPO_ROOT
     run_dir = Path(spec.run_dir)
@@ -566,7 +571,8 @@ def execute_run(
             _atomic_write(run_dir / RUN_CONFIG_FILE, yaml.safe_dump(run_config, sort_keys=False))
     cmd = build_command(spec, train_command, code_dir, resume=resume)
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(code_dir), env.get("PYTHONPATH", "")) if p)
+    paths = (str(code_dir), *(str(d) for d in import_dirs), env.get("PYTHONPATH", ""))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in paths if p)
     # Parallel runs share the cores: one math thread per run unless the user says otherwise.
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
         env.setdefault(var, "1")
@@ -621,11 +627,11 @@ def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_local(runs, train_command, workers, env_vars, on_result) -> list[RunResult]:
+def _run_local(runs, train_command, workers, env_vars, import_dirs, on_result) -> list[RunResult]:
     # Threads suffice: each run is its own trainer process; the thread only waits on it.
     results = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute_run, r, train_command, REPO_ROOT, env_vars): r for r in runs}
+        futures = {pool.submit(execute_run, r, train_command, REPO_ROOT, env_vars, import_dirs): r for r in runs}
         for fut in as_completed(futures):
             spec = futures[fut]
             try:
@@ -637,10 +643,10 @@ def _run_local(runs, train_command, workers, env_vars, on_result) -> list[RunRes
     return results
 
 
-def _ray_execute_run(spec, train_command, use_worker_cwd, env_vars):
+def _ray_execute_run(spec, train_command, use_worker_cwd, env_vars, import_dirs):
     # With an uploaded working_dir the worker's cwd is the code copy.
     code_dir = os.getcwd() if use_worker_cwd else str(REPO_ROOT)
-    return execute_run(spec, train_command, code_dir, env_vars)
+    return execute_run(spec, train_command, code_dir, env_vars, import_dirs)
 
 
 def ray_init_arguments(
@@ -676,7 +682,7 @@ def check_backend(backend: str) -> None:
         raise ValueError("the ray backend needs Ray, which is not installed: pip install -e '.[ray]'")
 
 
-def _run_ray(runs, train_command, workers, env_vars, on_result, address, cpus_per_run, ray_init_kwargs):
+def _run_ray(runs, train_command, workers, env_vars, import_dirs, on_result, address, cpus_per_run, ray_init_kwargs):
     import ray
 
     started_here = False
@@ -688,7 +694,7 @@ def _run_ray(runs, train_command, workers, env_vars, on_result, address, cpus_pe
         started_here = True
     try:
         remote = ray.remote(num_cpus=cpus_per_run, max_retries=0)(_ray_execute_run)
-        pending = {remote.remote(r, train_command, use_worker_cwd, env_vars): r for r in runs}
+        pending = {remote.remote(r, train_command, use_worker_cwd, env_vars, import_dirs): r for r in runs}
         results = []
         while pending:
             ready, _ = ray.wait(list(pending), num_returns=1)
@@ -755,10 +761,13 @@ def run_sweep(
 
     if todo:
         command = tuple(config.train_command)
+        import_dirs = (os.getcwd(),)  # the user's own teacher / env modules, as train.py sees them
         if backend == "local":
-            results += _run_local(todo, command, workers, env_vars, on_result)
+            results += _run_local(todo, command, workers, env_vars, import_dirs, on_result)
         else:
-            results += _run_ray(todo, command, workers, env_vars, on_result, address, cpus_per_run, ray_init_kwargs)
+            results += _run_ray(
+                todo, command, workers, env_vars, import_dirs, on_result, address, cpus_per_run, ray_init_kwargs
+            )
     order = {r.name: i for i, r in enumerate(runs)}
     results.sort(key=lambda r: order.get(r.name, len(order)))
     summary = SweepSummary(results)

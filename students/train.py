@@ -267,7 +267,8 @@ class CurriculumCallback(BaseCallback):
 def _default_run_dir(config: RunConfig) -> Path:
     env = config.env.split(":")[-1].split("/")[-1]
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path(config.runs_root) / f"{env}_{config.teacher}_{config.student}_s{config.seed}_{stamp}"
+    teacher = config.teacher.replace(":", "-")  # a `module:Class` teacher
+    return Path(config.runs_root) / f"{env}_{teacher}_{config.student}_s{config.seed}_{stamp}"
 
 
 def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any]]:

@@ -1,7 +1,12 @@
 """Teachers by name: ``make``, ``register``, ``available`` and the entry-point group.
 
-Third-party packages register teachers without importing teachrl at install time by
-declaring an entry point in the ``teachrl.teachers`` group::
+A teacher is named in one of three ways:
+
+- a registered name (``"alp-gmm"``; :func:`register` adds one);
+- ``"module:Class"``, a module path and a class name, imported on use without registering
+  or packaging anything (``"my_teachers:BestNeighbour"``), as env ids take ``module:Id``;
+- an entry point: third-party packages register teachers without importing teachrl at
+  install time by declaring one in the ``teachrl.teachers`` group::
 
     [options.entry_points]
     teachrl.teachers =
@@ -10,6 +15,7 @@ declaring an entry point in the ``teachrl.teachers`` group::
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
@@ -64,11 +70,29 @@ def available() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_class(name: str) -> type[Teacher]:
-    """The class registered under ``name``.
+def _import_class(name: str) -> type[Teacher]:
+    module_name, _, class_name = name.partition(":")
+    if not module_name or not class_name.isidentifier():
+        raise ValueError(f"teacher {name!r} is not 'module:Class' (e.g. 'my_teachers:BestNeighbour')")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as err:
+        raise ValueError(f"teacher {name!r}: cannot import module {module_name!r} ({err})") from err
+    cls = getattr(module, class_name, None)
+    if not (isinstance(cls, type) and issubclass(cls, Teacher)):
+        found = "nothing" if cls is None else repr(cls)
+        raise ValueError(f"teacher {name!r}: {module_name}.{class_name} is {found}, not a Teacher subclass")
+    return cls
 
-    :raises ValueError: for an unknown name, listing the known ones.
+
+def get_class(name: str) -> type[Teacher]:
+    """The class of teacher ``name``: a registered name, or ``"module:Class"`` (imported).
+
+    :raises ValueError: for an unknown name (listing the known ones), or a ``module:Class``
+        that cannot be imported or is no :class:`Teacher` subclass.
     """
+    if isinstance(name, str) and ":" in name:
+        return _import_class(name.strip())
     key = _canonical(name)
     if key not in _REGISTRY:
         _load_entry_points()
@@ -80,7 +104,7 @@ def get_class(name: str) -> type[Teacher]:
 def make(name: str, task_space: spaces.Space, seed: int | None = None, **params: Any) -> Teacher:
     """Build the teacher registered under ``name``.
 
-    :param name: e.g. ``"alp-gmm"``; see :func:`available`.
+    :param name: e.g. ``"alp-gmm"`` (see :func:`available`) or ``"module:Class"``.
     :param task_space: the task space the teacher samples from.
     :param seed: seed of the teacher's own RNG (0 is a valid seed).
     :param params: the teacher's hyperparameters.

@@ -24,7 +24,7 @@ def test_python_example_runs(page, index, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # examples may register teachers
     code = python_blocks(page)[index]
-    exec(compile(code, f"{page}#{index}", "exec"), {"__name__": "__docs__"})
+    exec(compile(code, f"{page}#{index}", "exec"), {"__name__": "__main__"})  # as a script
 
 
 def test_every_page_has_examples_checked():

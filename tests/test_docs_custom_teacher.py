@@ -1,29 +1,84 @@
-"""The docs' custom-teacher example runs as written, passes check_teacher and behaves."""
+"""The docs' custom-teacher example: it runs as written, passes check_teacher, behaves, and
+works as ``--teacher my_teachers:BestNeighbourTeacher`` in train.py, its resume and a sweep."""
 
+import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 from gymnasium import spaces
 
 import teachers
+from students.sweep import SweepConfig, run_sweep
 from teachers import registry
 
-README = Path(__file__).resolve().parents[1] / "docs" / "custom-teacher.md"
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "docs" / "custom-teacher.md"
+NAME = "my_teachers:BestNeighbourTeacher"
 
 
-def _python_block_with(marker: str) -> str:
-    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
-    (block,) = [b for b in blocks if marker in b]
+def _module_code() -> str:
+    blocks = re.findall(r"```python\n(.*?)```", PAGE.read_text(), flags=re.S)
+    (block,) = [b for b in blocks if "class BestNeighbourTeacher" in b]
     return block
 
 
-def test_readme_custom_teacher_example(monkeypatch):
+def test_custom_teacher_example(monkeypatch):
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
-    code = _python_block_with('@teachers.register("best-neighbour")')
-    assert len(code.strip().splitlines()) <= 30
-    exec(compile(code, str(README), "exec"), {})  # runs check_teacher itself
-    t = teachers.make("best-neighbour", spaces.Box(np.zeros(2), np.ones(2)), seed=0, explore=0.0)
+    code = _module_code()
+    assert len(code.strip().splitlines()) <= 40
+    exec(compile(code, str(PAGE), "exec"), {"__name__": "__main__"})  # runs check_teacher itself
+    t = teachers.make("best-neighbour", spaces.Box(np.zeros(2, np.float32), np.ones(2, np.float32)), seed=0, explore=0.0)
     t.update(np.array([0.9, 0.1]), 5.0)
     samples = np.array([t.sample() for _ in range(200)])
     assert np.abs(samples.mean(0) - [0.9, 0.1]).max() < 0.05  # it exploits the best task
+
+
+def test_module_class_name_in_python(tmp_path, monkeypatch):
+    (tmp_path / "my_teachers.py").write_text(_module_code())
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+    t = teachers.make(NAME, spaces.Box(np.zeros(2, np.float32), np.ones(2, np.float32)), seed=0, explore=0.5)
+    assert type(t).__name__ == "BestNeighbourTeacher" and t.explore == 0.5
+
+
+def _train(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    cmd = [sys.executable, str(ROOT / "scripts" / "train.py"), *args]
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_train_and_resume_with_module_class_teacher(tmp_path):
+    (tmp_path / "my_teachers.py").write_text(_module_code())
+    run = tmp_path / "run"
+    first = _train(
+        tmp_path, "--teacher", NAME, "--teacher-param", "explore=0.3", "--steps", "256", "--n-envs", "2",
+        "--student-param", "n_steps=128", "--eval-every", "0", "--wandb-mode", "disabled",
+        "--checkpoint-every", "128", "--run-dir", str(run),
+    )
+    assert first.returncode == 0, first.stderr
+    rows = (run / "history.jsonl").read_text().splitlines()
+    again = _train(tmp_path, "--resume", str(run), "--steps", "512")
+    assert again.returncode == 0, again.stderr
+    more = (run / "history.jsonl").read_text().splitlines()
+    assert len(more) > len(rows) and more[: len(rows)] == rows
+    assert f"teacher: {NAME}" in (run / "config.yaml").read_text()
+
+
+def test_sweep_with_module_class_teacher(tmp_path, monkeypatch):
+    (tmp_path / "my_teachers.py").write_text(_module_code())
+    monkeypatch.chdir(tmp_path)  # the sweep is launched from the module's directory
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cfg = SweepConfig.from_dict({
+        "name": "custom", "output_root": str(tmp_path / "sweep"),
+        "train": {"student": "ppo", "steps": 256, "n_envs": 2, "eval_every": 256, "eval_tasks": 4,
+                  "student_params": {"n_steps": 128, "batch_size": 64, "n_epochs": 1}},
+        "wandb": {"mode": "disabled"}, "envs": ["teachrl/PointGate-v0"],
+        "teachers": [{"name": NAME, "params": {"explore": 0.5}}], "seeds": 1,
+    })
+    summary = run_sweep(cfg, workers=1, log=None)
+    assert summary.ok, summary.format()
+    (spec,) = cfg.expand()
+    assert spec.run_dir == tmp_path / "sweep" / "PointGate-v0" / "my_teachers-BestNeighbourTeacher" / "seed0"
+    assert json.loads((spec.run_dir / "evaluations.jsonl").read_text().splitlines()[-1])["step"] >= 256
