@@ -100,7 +100,7 @@ class RunConfig:
 
     :param env: gymnasium id (``"module:Id"`` imports ``module`` first).
     :param env_kwargs: keyword arguments of ``gymnasium.make``.
-    :param teacher: teacher name (``teachers.available()``).
+    :param teacher: teacher name (``teachers.available()``), or ``"module:Class"`` of your own.
     :param teacher_params: teacher hyperparameters.
     :param student: ``"ppo"``, ``"a2c"``, ``"sac"``, ``"td3"``, ``"ddpg"`` or ``"dqn"``.
     :param student_params: constructor arguments of the SB3 class.
@@ -131,7 +131,7 @@ class RunConfig:
     :param checkpoint_every: checkpoint every this many steps (``0``: only at the end).
     :param log_every: training metrics every this many steps.
     :param teacher_log_every: teacher internals snapshot every this many steps.
-    :param progress_bar: show SB3's progress bar.
+    :param progress_bar: show SB3's progress bar (sweeps turn it off in their logs).
     :param torch_threads: ``torch.set_num_threads`` for the run (small MLPs train fastest
         on one thread; ``None`` leaves torch's default).
     :param run_dir: the run directory (default: a new folder under ``runs_root``).
@@ -166,7 +166,7 @@ class RunConfig:
     checkpoint_every: int = 50_000
     log_every: int = 4_096
     teacher_log_every: int = 10_000
-    progress_bar: bool = False
+    progress_bar: bool = True
     torch_threads: int | None = 1
     run_dir: str | None = None
     runs_root: str = "runs"

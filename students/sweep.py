@@ -497,6 +497,7 @@ def build_command(
         cmd += ["--teacher-param", f"{k}={_flag_value(v)}"]
     for k, v in spec.student_params.items():
         cmd += ["--student-param", f"{k}={_flag_value(v)}"]
+    cmd += ["--no-progress-bar"]  # a bar is noise in train.log
     cmd += ["--wandb-mode", spec.wandb_mode, "--wandb-project", spec.wandb_project]
     cmd += ["--wandb-group", spec.wandb_group]
     if spec.wandb_tags:

@@ -1,4 +1,4 @@
-"""A stand-in for ``scripts/train.py`` in the sweep/report tests: same CLI, no RL.
+"""A stand-in for ``scripts/train.py`` in the sweep/report tests: same CLI (its parser), no RL.
 
 It writes a contract-conformant run directory (``config.yaml``, ``test_set.json``,
 ``history.jsonl``, ``evaluations.jsonl``, ``checkpoints/``, ``DONE``) whose % mastered is a
@@ -10,7 +10,6 @@ right after their k-th evaluation (k = 0: before any checkpoint), unless resumin
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -18,6 +17,13 @@ import zlib
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script by the sweeps
+
+from students.cli import config_from_args  # noqa: E402
+from tests.scripts import load_script  # noqa: E402
+
+build_parser = load_script("train").build_parser
 
 BASE_PCT = {"random": 10.0, "alp-gmm": 30.0}
 FAKE_TRAINER = Path(__file__).resolve()
@@ -51,65 +57,22 @@ def fake_mastered_pct(teacher: str, seed: int, step: int, steps: int) -> float:
     return fake_final_pct(teacher, seed) * step / steps
 
 
-def _kv(pairs):
-    out = {}
-    for p in pairs or []:
-        k, _, v = p.partition("=")
-        out[k] = yaml.safe_load(v)
-    return out
-
-
 def _append(path: Path, row: dict) -> None:
     with path.open("a") as f:
         f.write(json.dumps(row) + "\n")
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--config")
-    p.add_argument("--run-dir")
-    p.add_argument("--resume")
-    p.add_argument("--env")
-    p.add_argument("--teacher")
-    p.add_argument("--student")
-    p.add_argument("--steps", type=int)
-    p.add_argument("--n-envs", type=int)
-    p.add_argument("--seed", type=int)
-    p.add_argument("--teacher-param", action="append")
-    p.add_argument("--student-param", action="append")
-    p.add_argument("--eval-every", type=int)
-    p.add_argument("--eval-tasks", type=int)
-    p.add_argument("--wandb-mode")
-    p.add_argument("--wandb-project")
-    p.add_argument("--wandb-group")
-    p.add_argument("--wandb-tags", nargs="*", default=[])
-    a = p.parse_args(argv)
-
+    a = build_parser().parse_args(argv)  # the real train.py parser: the same CLI by construction
     if a.resume:
         run_dir = Path(a.resume)
         cfg = yaml.safe_load((run_dir / "config.yaml").read_text())
         start = json.loads((run_dir / "checkpoints" / "state.json").read_text())["eval_index"]
     else:
-        run_dir = Path(a.run_dir)
+        cfg = config_from_args(a)  # the same keys as the real config.yaml
+        cfg["task_space"] = {"low": [0.0, 0.0], "high": [1.0, 1.0], "names": ["x", "y"]}
+        run_dir = Path(cfg["run_dir"])
         run_dir.mkdir(parents=True, exist_ok=True)
-        extra = yaml.safe_load(Path(a.config).read_text()) if a.config else {}
-        # The same keys as students.config.RunConfig (the real config.yaml).
-        cfg = {
-            "env": a.env,
-            "env_kwargs": extra.get("env_kwargs") or {},
-            "teacher": a.teacher,
-            "teacher_params": _kv(a.teacher_param),
-            "student": a.student,
-            "student_params": _kv(a.student_param),
-            "steps": a.steps,
-            "n_envs": a.n_envs,
-            "seed": a.seed,
-            "eval_every": a.eval_every,
-            "eval_tasks": a.eval_tasks,
-            "wandb_mode": a.wandb_mode, "wandb_project": a.wandb_project,
-            "wandb_group": a.wandb_group, "wandb_tags": a.wandb_tags,
-            "task_space": {"low": [0.0, 0.0], "high": [1.0, 1.0], "names": ["x", "y"]},
-        }  # fmt: skip
         (run_dir / "config.yaml").write_text(yaml.safe_dump(cfg))
         (run_dir / "test_set.json").write_text(json.dumps({"tasks": [[0.5, 0.5]] * cfg["eval_tasks"]}))
         start = 0

@@ -196,8 +196,10 @@ def test_train_script_levels_flag(tmp_path, capsys):
     base = ["--teacher", "ucb", "--wandb-mode", "disabled", "--run-dir", str(tmp_path / "r")]
     assert script.main([*base, "--levels", "[[0, 1.0], [0.5, 9]]"]) == 2
     assert "levels[1] = [0.5, 9.0] is not a task of the env" in capsys.readouterr().err
-    assert script.main([*base, "--levels", "[[0, 1.0"]) == 2
-    assert "--levels is not valid YAML" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_info:  # argparse refuses it, as any bad flag value
+        script.main([*base, "--levels", "[[0, 1.0"])
+    assert exit_info.value.code == 2
+    assert "argument --levels: not valid YAML: '[[0, 1.0'" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
 
 

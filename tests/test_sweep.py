@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from students.cli import config_from_args
 from students.config import RunConfig
 from students.report import write_report
 from students.sweep import (
@@ -25,6 +26,7 @@ from students.sweep import (
     run_sweep,
 )
 from tests.fake_trainer import FAKE_TRAINER, fake_mastered_pct, tiny_sweep_dict
+from tests.scripts import load_script
 
 CONFIGS = REPO_ROOT / "configs" / "sweeps"
 
@@ -153,12 +155,16 @@ def test_build_command_flags_and_resume(tmp_path):
     spec = SweepConfig.from_dict(raw).expand()[0]
     cmd = build_command(spec, ["{python}", "scripts/train.py"], REPO_ROOT)
     assert cmd[:2] == [sys.executable, str(REPO_ROOT / "scripts" / "train.py")] or cmd[1] == "scripts/train.py"
-    flags = dict(zip(cmd[2::2], cmd[3::2], strict=False))
-    assert flags["--run-dir"] == str(spec.run_dir) and flags["--seed"] == "0"
-    assert flags["--env"] == "teachrl/StumpTracks-v0" and flags["--teacher"] == "alp-gmm"
-    assert flags["--config"] == str(spec.run_dir / "sweep_run.yaml")
-    assert "potential_ks=[2,3]" in cmd and "fit_rate=50" in cmd and "n_steps=256" in cmd
-    assert cmd[-3:] == ["--wandb-tags", "a", "b"] and flags["--wandb-group"] == "tiny-test"
+    args = load_script("train").build_parser().parse_args(cmd[2:])  # what train.py will read
+    assert args.config == str(spec.run_dir / "sweep_run.yaml")
+    spec.run_dir.mkdir(parents=True)
+    (spec.run_dir / "sweep_run.yaml").write_text(yaml.safe_dump(spec.run_config()))
+    config = RunConfig.from_dict(config_from_args(args))
+    assert config.run_dir == str(spec.run_dir) and config.seed == 0 and config.progress_bar is False
+    assert config.env == "teachrl/StumpTracks-v0" and config.env_kwargs == {"body": "short"}
+    assert config.teacher == "alp-gmm" and config.teacher_params == {"potential_ks": [2, 3], "fit_rate": 50}
+    assert config.student_params == {"n_steps": 256}
+    assert config.wandb_tags == ["a", "b"] and config.wandb_group == "tiny-test" and config.wandb_project == "p"
     resume = build_command(spec, ["{python}", "scripts/train.py"], REPO_ROOT, resume=True)
     assert resume[2:] == ["--resume", str(spec.run_dir)]
 

@@ -45,7 +45,7 @@ def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
     """End to end: train.py (W&B offline by default), resume, then plot_run.py on the result."""
     run_dir = tmp_path / "run"
     argv = ["--env", ECHO, "--teacher", "random", "--steps", "512", "--n-envs", "2",
-            "--eval-every", "256", "--eval-tasks", "4", "--run-dir", str(run_dir), "--no-progress",
+            "--eval-every", "256", "--eval-tasks", "4", "--run-dir", str(run_dir), "--no-progress-bar",
             "--student-param", "n_steps=64", "--student-param", "n_epochs=1"]
     assert script.main(argv) == 0
     out = capsys.readouterr().out
@@ -53,7 +53,7 @@ def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
     assert RunConfig.from_yaml(run_dir / "config.yaml").student_params == {"n_steps": 64, "n_epochs": 1}
     assert [e["step"] for e in read_jsonl(run_dir / "evaluations.jsonl")] == [0, 256, 512]
     assert json.loads((run_dir / "DONE").read_text())["steps"] == 512
-    assert script.main(["--resume", str(run_dir), "--steps", "768", "--no-progress"]) == 0
+    assert script.main(["--resume", str(run_dir), "--steps", "768", "--no-progress-bar"]) == 0
     assert read_jsonl(run_dir / "metrics.jsonl")[-1]["step"] == 768
     assert json.loads((run_dir / "DONE").read_text())["steps"] == 768
 
@@ -76,13 +76,33 @@ def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
     [
         (["--teacher", "nope"], "unknown teacher 'nope'"),
         (["--student", "ppo2"], "unknown student 'ppo2'"),
-        (["--student-param", "lr"], "bad student parameter 'lr'"),
+        (["--student-param", "lr"], "--student-params 'lr' is neither KEY=VALUE"),
         (["--teacher-param", "bogus=1"], "['bogus']"),
         (["--vec-env", "threads"], "vec_env must be one of"),
-        (["--env-kwargs", "[1, 2]"], "--env-kwargs must be a YAML mapping"),
+        (["--env-kwargs", "[1, 2]"], "--env-kwargs '[1, 2]' is neither KEY=VALUE"),
+        (["--env-kwargs", "{a: [}"], "not valid YAML: '{a: [}'"),
+        (["--resume", "somewhere", "--seed", "3"], "with --resume only --steps, --progress-bar may be given"),
         (["--config", "/no/such.yaml"], "does not exist"),
     ],
 )
 def test_bad_arguments_exit_with_clear_error(script, capsys, argv, message):
     assert script.main(["--env", ECHO, "--teacher", "random", *argv]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_every_config_field_is_a_flag_documented_by_its_field(script):
+    import dataclasses
+
+    from students.cli import field_docs, flag_of
+
+    parser = script.build_parser()
+    options = {opt: action for action in parser._actions for opt in action.option_strings}
+    docs = field_docs()
+    for field in dataclasses.fields(RunConfig):
+        action = options[flag_of(field.name)]
+        assert action.dest == field.name
+        assert docs[field.name] and action.help.startswith(docs[field.name].replace("%", "%%"))
+    # Each field given on the command line lands in the config unchanged.
+    args = parser.parse_args(["--n-envs", "3", "--normalize", "--torch-threads", "null", "--no-progress-bar"])
+    data = script.config_from_args(args)
+    assert (data["n_envs"], data["normalize"], data["torch_threads"], data["progress_bar"]) == (3, True, None, False)
