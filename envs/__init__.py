@@ -10,8 +10,9 @@ Importing this package registers every env with gymnasium::
 from gymnasium.envs.registration import register, registry
 
 from envs.base import ParameterizedEnv, make_task_space
+from envs.check import CHECKS, TaskEnvCheckError, check_task_env
 
-__all__ = ["ENV_IDS", "ParameterizedEnv", "make_task_space"]
+__all__ = ["CHECKS", "ENV_IDS", "ParameterizedEnv", "TaskEnvCheckError", "check_task_env", "make_task_space"]
 
 #: env id -> (entry point, max_episode_steps, default kwargs)
 _SPECS: dict[str, tuple[str, int, dict]] = {
