@@ -330,6 +330,9 @@ class _Checker:
         alone = self.rollout(tracked, self.task_a, self.seed, reset_every=every)
         other = _Tracked(self.make_env(), self, "second instance")
         try:
+            other_space = other.env.get_wrapper_attr("task_space")
+            if other_space != self.task_space:
+                self.fail(f"make_env built an env with another task space: {other_space} vs {self.task_space}")
             other.reset(seed=self.seed + 1, task=self.task_b)
             other_actions = self.actions(other.env, self.seed + 1)
 

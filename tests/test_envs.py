@@ -25,7 +25,7 @@ def test_every_contract_id_is_registered():
     expected = {
         "teachrl/PointGate-v0", "teachrl/PointGate-Unfeasible-v0", "teachrl/PointGate-Trivial-v0",
         "teachrl/StumpTracks-v0", "teachrl/CartPole-v0", "teachrl/Pendulum-v0",
-        "teachrl/MountainCarContinuous-v0", "teachrl/LunarLander-v0",
+        "teachrl/MountainCarContinuous-v0", "teachrl/LunarLander-v0", "teachrl/Acrobot-v0",
     }
     assert expected == set(envs.ENV_IDS)
     assert expected <= set(gym.registry)
@@ -40,20 +40,24 @@ def test_env_passes_check_task_env(env_id, kwargs):
 
 @pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
 def test_bare_env_passes_check_task_env(env_id, kwargs):
-    """The contract holds without gymnasium.make's wrappers too."""
+    """The contract holds without gymnasium.make's wrappers too (the env's own class)."""
+    def bare() -> envs.ParameterizedEnv:
+        env = gym.make(env_id, **kwargs)
+        return env if isinstance(env, envs.TaskWrapper) else env.unwrapped
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        envs.check_task_env(gym.make(env_id, **kwargs).unwrapped,
-                            make_env=lambda: gym.make(env_id, **kwargs).unwrapped)
+        envs.check_task_env(bare(), make_env=bare)
 
 
 @pytest.mark.parametrize(("env_id", "kwargs"), CASES, ids=IDS)
 def test_passes_sb3_checker_at_the_corners(env_id, kwargs):
-    env = gym.make(env_id, **kwargs).unwrapped
-    assert isinstance(env, envs.ParameterizedEnv)
-    assert env.task_space.contains(env.default_task)
-    for task in (env.task_space.low, env.task_space.high):
-        env.set_task(task)
+    env = gym.make(env_id, **kwargs)
+    layer = env if isinstance(env, envs.TaskWrapper) else env.unwrapped
+    assert isinstance(layer, envs.ParameterizedEnv)
+    assert layer.task_space.contains(layer.default_task)
+    for task in (layer.task_space.low, layer.task_space.high):
+        layer.set_task(task)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             sb3_check_env(env, warn=False)
