@@ -10,8 +10,13 @@ Importing this package registers every env with gymnasium::
 from gymnasium.envs.registration import register, registry
 
 from envs.base import ParameterizedEnv, make_task_space
+from envs.check import CHECKS, TaskEnvCheckError, check_task_env
+from envs.wrapper import SuccessRule, TaskParameter, TaskWrapper, register_task_env
 
-__all__ = ["ENV_IDS", "ParameterizedEnv", "make_task_space"]
+__all__ = [
+    "CHECKS", "ENV_IDS", "ParameterizedEnv", "SuccessRule", "TaskEnvCheckError", "TaskParameter",
+    "TaskWrapper", "check_task_env", "make_task_space", "register_task_env",
+]
 
 #: env id -> (entry point, max_episode_steps, default kwargs)
 _SPECS: dict[str, tuple[str, int, dict]] = {
@@ -26,8 +31,15 @@ _SPECS: dict[str, tuple[str, int, dict]] = {
 }
 
 #: Every env id this package registers.
-ENV_IDS: tuple[str, ...] = tuple(_SPECS)
+ENV_IDS: tuple[str, ...] = (*_SPECS, "teachrl/Acrobot-v0")
 
 for _env_id, (_entry_point, _max_steps, _kwargs) in _SPECS.items():
     if _env_id not in registry:
         register(id=_env_id, entry_point=_entry_point, max_episode_steps=_max_steps, kwargs=_kwargs)
+
+if "teachrl/Acrobot-v0" not in registry:  # a stock env through the wrapper (envs/acrobot.py)
+    from envs.acrobot import ACROBOT_PARAMETERS
+
+    register_task_env(
+        "teachrl/Acrobot-v0", "Acrobot-v1", ACROBOT_PARAMETERS, success="terminated", max_episode_steps=500
+    )

@@ -107,7 +107,7 @@ class ParameterizedEnv(gym.Env):
             v = values[i]
             if not (np.isfinite(v) and low[i] <= v <= high[i]):
                 raise ValueError(
-                    f"task parameter {name!r}={v!r} is outside its bounds [{low[i]:g}, {high[i]:g}]"
+                    f"task parameter {name!r}={float(v)!r} is outside its bounds [{low[i]:g}, {high[i]:g}]"
                 )
         return values
 
