@@ -57,7 +57,7 @@ def field_docs(cls: type = RunConfig) -> dict[str, str]:
 
 def _kind(hint: Any) -> str:
     """How a field's value is read from the command line."""
-    if hint is bool:
+    if hint is bool or hint == bool | None:
         return "bool"
     if hint is str or hint == str | None:
         return "str"

@@ -131,7 +131,7 @@ class RunConfig:
     :param checkpoint_every: checkpoint every this many steps (``0``: only at the end).
     :param log_every: training metrics every this many steps.
     :param teacher_log_every: teacher internals snapshot every this many steps.
-    :param progress_bar: show SB3's progress bar (sweeps turn it off in their logs).
+    :param progress_bar: show SB3's progress bar; ``None``: when stderr is a terminal.
     :param torch_threads: ``torch.set_num_threads`` for the run (small MLPs train fastest
         on one thread; ``None`` leaves torch's default).
     :param run_dir: the run directory (default: a new folder under ``runs_root``).
@@ -166,7 +166,7 @@ class RunConfig:
     checkpoint_every: int = 50_000
     log_every: int = 4_096
     teacher_log_every: int = 10_000
-    progress_bar: bool = True
+    progress_bar: bool | None = None
     torch_threads: int | None = 1
     run_dir: str | None = None
     runs_root: str = "runs"

@@ -264,6 +264,22 @@ class CurriculumCallback(BaseCallback):
             self.checkpoint()
 
 
+def _show_progress(config: RunConfig) -> bool:
+    """Whether to draw SB3's progress bar: as configured, else when stderr is a terminal."""
+    if config.progress_bar is not None:
+        return config.progress_bar
+    import sys
+
+    show = sys.stderr.isatty()
+    if show:  # SB3 draws it with tqdm.rich, which warns that it is experimental on every run
+        import warnings
+
+        from tqdm import TqdmExperimentalWarning
+
+        warnings.filterwarnings("ignore", category=TqdmExperimentalWarning)
+    return show
+
+
 def _default_run_dir(config: RunConfig) -> Path:
     env = config.env.split(":")[-1].split("/")[-1]
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -410,7 +426,7 @@ def run_curriculum(
         if remaining > 0:
             model.learn(
                 remaining, callback=CallbackList(callbacks),
-                reset_num_timesteps=resume is None, progress_bar=config.progress_bar,
+                reset_num_timesteps=resume is None, progress_bar=_show_progress(config),
             )
         else:
             callback.init_callback(model)

@@ -1,4 +1,4 @@
-"""A user's own env module, as in docs/custom_env.md: importing it registers the id.
+"""A user's own env module, as in docs/custom-env.md: importing it registers the id.
 
 Used by tests/test_envs_wrapper.py through ``--env custom_task_env:teachrl-test/Pendulum-v0``
 style ids (the run loop, and each SubprocVecEnv worker, import the module).

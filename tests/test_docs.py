@@ -23,8 +23,15 @@ def test_python_example_runs(page, index, tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)  # examples that write files write them here
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # examples may register teachers
+    import gymnasium as gym
+
     code = python_blocks(page)[index]
-    exec(compile(code, f"{page}#{index}", "exec"), {"__name__": "__main__"})  # as a script
+    before = set(gym.registry)
+    try:
+        exec(compile(code, f"{page}#{index}", "exec"), {"__name__": "__main__"})  # as a script
+    finally:
+        for env_id in set(gym.registry) - before:  # examples may register envs
+            gym.registry.pop(env_id)
 
 
 def test_every_page_has_examples_checked():

@@ -237,11 +237,11 @@ def test_docs_custom_env_example_runs_and_passes_the_checker():
     import re
     from pathlib import Path
 
-    text = (Path(__file__).resolve().parents[1] / "docs" / "custom_env.md").read_text()
+    text = (Path(__file__).resolve().parents[1] / "docs" / "custom-env.md").read_text()
     (code,) = re.findall(r"```python\n(.*?)```", text, flags=re.S)
     assert "scripts/train.py --env my_envs:my/MountainCar-v0" in text
     try:
-        exec(compile(code, "docs/custom_env.md", "exec"), {})
+        exec(compile(code, "docs/custom-env.md", "exec"), {})
         env = gym.make("my/MountainCar-v0")
         envs.check_task_env(env)
         env.reset(seed=0, options={"task": [0.001, 0.2]})
