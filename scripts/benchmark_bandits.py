@@ -1,6 +1,6 @@
 """Benchmark the bandit teachers (UCB/DUMP, SEC, PLR, LP, learnability) against uniform sampling.
 
-On the simulated bandit students of ``teachers/simulated_bandits.py`` (learnable,
+On the simulated bandit students of ``students/simulated/bandits.py`` (learnable,
 unlearnable and already-mastered arms), 5 seeds each, it measures the share of
 post-warm-up samples on learnable, not yet mastered arms and the episodes needed to master
 every learnable arm. Writes ``<out>.json`` and ``<out>.md``::
@@ -14,10 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 
-from teachers.simulated_bandits import bandit_table_markdown, benchmark_bandit_teachers
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout: benchmarks/
+
+from benchmarks.simulated import bandit_table_markdown, benchmark_bandit_teachers  # noqa: E402
 
 TEACHERS = ["random", "ucb", "sec", "plr", "lp", "learnability"]
 # (title, student, student params, teacher names, teacher params)

@@ -7,8 +7,8 @@ Writes to ``--out`` (default ``benchmarks/results/teachers/``):
   at the end, and each teacher's own time per episode (``sample`` + ``update`` only);
 - ``curves.png``: learning curves, mean ± std, one panel per student.
 
-Students are the grid students of :data:`teachers.simulated.STUDENTS` and the bandit students
-of :data:`teachers.simulated_bandits.BANDIT_STUDENTS` (``bandit``: ``Discrete(24)`` with
+Students are the grid students of :data:`students.simulated.STUDENTS` and the bandit students
+of :data:`students.simulated.BANDIT_STUDENTS` (``bandit``: ``Discrete(24)`` with
 learnable, unlearnable and mastered arms; ``bandit-box``: the same behind a binned Box). For
 bandit students ``results.md`` adds a table of the share of post-warm-up samples on
 learnable, not yet mastered arms and the episodes needed to master every learnable arm;
@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -40,17 +41,22 @@ from typing import Any
 
 import numpy as np
 
-import teachers
-from teachers.simulated import STUDENTS, simulate
-from teachers.simulated_bandits import (
-    BANDIT_STUDENTS,
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout: benchmarks/
+
+import teachers  # noqa: E402
+from benchmarks.simulated import (  # noqa: E402
     TEACHER_SIGNALS,
-    BanditStudent,
     add_ratio_to_random,
     bandit_table_markdown,
     bandit_teacher_params,
-    run_bandit_episodes,
     summarize_bandit_runs,
+)
+from students.simulated import (  # noqa: E402
+    BANDIT_STUDENTS,
+    STUDENTS,
+    BanditStudent,
+    run_bandit_episodes,
+    simulate,
 )
 
 #: Every simulated student by name: grid students and bandit students.

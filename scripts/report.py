@@ -12,7 +12,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from students.report import write_report  # noqa: E402
+from students.experiments.report import write_report  # noqa: E402
 
 
 def main(argv=None) -> int:

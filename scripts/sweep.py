@@ -1,4 +1,4 @@
-"""Run a sweep of teachers × envs × seeds from a config file (see ``students/sweep.py``).
+"""Run a sweep of teachers × envs × seeds from a config file (see ``students/experiments/sweep.py``).
 
     python scripts/sweep.py configs/sweeps/tiny.yaml                    # local pool
     python scripts/sweep.py configs/sweeps/tiny.yaml --backend ray      # local Ray
@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(1, os.getcwd())  # as train.py: `module:Class` teachers and `module:Id` envs of the cwd
 
-from students.sweep import (  # noqa: E402
+from students.experiments.sweep import (  # noqa: E402
     BACKENDS,
     PYTHON,
     SweepConfig,

@@ -8,6 +8,9 @@
 - :mod:`students.run_dir`, :mod:`students.checkpoint`, :mod:`students.loggers`: run directory,
   checkpoints and the logger interface.
 - :mod:`students.testing`: a task-echo env and a recording teacher for tests.
+- :mod:`students.simulated`: numpy-only simulated students (no torch, no SB3).
+- :mod:`students.experiments`: sweeps of many runs and their reports.
+- :mod:`students.plots`: pictures of a run directory.
 
 Submodules are imported explicitly (``from students.train import run_curriculum``) so that
 ``import students`` stays free of torch.

@@ -5,14 +5,9 @@ import pytest
 from gymnasium import spaces
 
 import teachers
+from benchmarks.simulated import bandit_table_markdown, benchmark_bandit_teachers
+from students.simulated import BanditStudent, BoxBanditStudent, run_bandit_episodes
 from teachers.arms import ArmSpace
-from teachers.simulated_bandits import (
-    BanditStudent,
-    BoxBanditStudent,
-    bandit_table_markdown,
-    benchmark_bandit_teachers,
-    run_bandit_episodes,
-)
 
 
 def test_arm_kinds_and_initial_mastery():

@@ -11,7 +11,7 @@ import numpy as np
 from gymnasium import spaces
 
 import teachers
-from students.sweep import SweepConfig, run_sweep
+from students.experiments.sweep import SweepConfig, run_sweep
 from teachers import registry
 
 ROOT = Path(__file__).resolve().parents[1]

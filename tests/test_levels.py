@@ -14,9 +14,9 @@ from gymnasium import spaces
 import teachers
 from envs.point_gate import LEVELS
 from students.config import RunConfig
+from students.experiments.sweep import SweepConfig
 from students.levels import LevelSet
 from students.run_dir import read_jsonl
-from students.sweep import SweepConfig
 from students.testing import task_code
 from students.train import run_curriculum
 from teachers.ucb import UCBTeacher

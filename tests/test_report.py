@@ -14,7 +14,7 @@ import yaml
 from matplotlib.image import imread
 from scipy import stats
 
-from students.report import (
+from students.experiments.report import (
     align_curves,
     load_runs,
     normalized_auc,
@@ -22,7 +22,7 @@ from students.report import (
     welch_test,
     write_report,
 )
-from students.sweep import REPO_ROOT, SweepConfig, run_sweep
+from students.experiments.sweep import REPO_ROOT, SweepConfig, run_sweep
 from tests.fake_trainer import FAKE_TRAINER, fake_mastered_pct, tiny_sweep_dict
 
 STEPS = [1024, 2048, 3072, 4096]

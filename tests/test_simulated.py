@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import teachers
-from teachers.simulated import STUDENTS, GridStudent, SimulatedStudent, simulate
+from students.simulated import STUDENTS, GridStudent, SimulatedStudent, simulate
 from tests.scripts import load_script
 
 

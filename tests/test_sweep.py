@@ -15,8 +15,8 @@ import yaml
 
 from students.cli import config_from_args
 from students.config import RunConfig
-from students.report import write_report
-from students.sweep import (
+from students.experiments.report import write_report
+from students.experiments.sweep import (
     REPO_ROOT,
     SweepConfig,
     build_command,
@@ -264,10 +264,10 @@ def test_script_exit_status_and_dry_run(tmp_path, train_script):
 def test_missing_ray_is_one_line_before_anything_is_written(tmp_path, monkeypatch):
     import importlib.util
 
-    import students.sweep
+    import students.experiments.sweep
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(students.sweep.importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    monkeypatch.setattr(students.experiments.sweep.importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
     cfg = SweepConfig.from_dict(tiny_sweep_dict(tmp_path / "sweep"))
     with pytest.raises(ValueError, match=r"needs Ray, which is not installed: pip install -e '\.\[ray\]'"):
         run_sweep(cfg, backend="ray", log=None)

@@ -64,7 +64,7 @@ __all__ = [
 ]
 
 #: Root of the teachrl checkout (holds ``scripts/train.py``).
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Placeholder in a train command for the Python interpreter of the process running the run.
 PYTHON = "{python}"
 DEFAULT_TRAIN_COMMAND = (PYTHON, "scripts/train.py")

@@ -1,0 +1,1 @@
+"""Benchmark runners (the committed figures are in ``benchmarks/results/``)."""
