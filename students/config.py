@@ -140,6 +140,7 @@ class RunConfig:
     :param wandb_project: W&B project.
     :param wandb_group: W&B group.
     :param wandb_tags: W&B tags.
+    :param wandb_verbose: let W&B print its own console messages (quiet by default).
     """
 
     env: str = "teachrl/PointGate-v0"
@@ -174,6 +175,7 @@ class RunConfig:
     wandb_project: str = "teachrl"
     wandb_group: str | None = None
     wandb_tags: list[str] = dataclasses.field(default_factory=list)
+    wandb_verbose: bool = False
 
     # ------------------------------------------------------------------ construction
     @classmethod

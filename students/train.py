@@ -92,6 +92,7 @@ def make_loggers(config: RunConfig, run_dir: Path) -> list[RunLogger]:
         WandbLogger(
             run_dir, mode=config.wandb_mode, project=config.wandb_project,
             group=config.wandb_group, tags=list(config.wandb_tags) or None, name=run_dir.name,
+            verbose=config.wandb_verbose,
         )
     ]
 

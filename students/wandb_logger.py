@@ -82,6 +82,8 @@ class WandbLogger(RunLogger):
     :param dims: the two task dimensions drawn in the 2-D images when ``d > 2``.
     :param max_table_rows: the episode table stops growing (with a warning) after this many
         rows: W&B keeps an incremental table's rows in memory. ``history.jsonl`` has them all.
+    :param verbose: let W&B print its own console messages (run banners, sync hints, the
+        summary at the end); off by default, the run's own output says where things are.
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class WandbLogger(RunLogger):
         window_episodes: int = 1000,
         dims: Sequence[int] = (0, 1),
         max_table_rows: int = 100_000,
+        verbose: bool = False,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
@@ -113,6 +116,7 @@ class WandbLogger(RunLogger):
         self.window_episodes = int(window_episodes)
         self.dims = tuple(dims)
         self.max_table_rows = int(max_table_rows)
+        self.verbose = bool(verbose)
         self.run = None
         self._state_path = self.run_dir / "wandb" / STATE_FILE
         self._last_logged: int | None = None  # last step sent, this or a previous session
@@ -161,6 +165,7 @@ class WandbLogger(RunLogger):
             id=run_id,
             resume="allow",
             reinit="create_new",
+            settings=wandb.Settings(silent=not self.verbose),
         )
         self._write_state(run_id)
 
