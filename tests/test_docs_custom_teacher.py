@@ -1,10 +1,9 @@
 """The docs' custom-teacher example: it runs as written, passes check_teacher, behaves, and
-works as ``--teacher my_teachers:BestNeighbourTeacher`` in train.py, its resume and a sweep."""
+works as ``"my_teachers:BestNeighbourTeacher"`` in Python and in a sweep (train.py and its
+resume: tests/test_docs_commands.py)."""
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -42,28 +41,6 @@ def test_module_class_name_in_python(tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
     t = teachers.make(NAME, spaces.Box(np.zeros(2, np.float32), np.ones(2, np.float32)), seed=0, explore=0.5)
     assert type(t).__name__ == "BestNeighbourTeacher" and t.explore == 0.5
-
-
-def _train(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    cmd = [sys.executable, str(ROOT / "scripts" / "train.py"), *args]
-    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300)
-
-
-def test_train_and_resume_with_module_class_teacher(tmp_path):
-    (tmp_path / "my_teachers.py").write_text(_module_code())
-    run = tmp_path / "run"
-    first = _train(
-        tmp_path, "--teacher", NAME, "--teacher-param", "explore=0.3", "--steps", "256", "--n-envs", "2",
-        "--student-param", "n_steps=128", "--eval-every", "0", "--wandb-mode", "disabled",
-        "--checkpoint-every", "128", "--run-dir", str(run),
-    )
-    assert first.returncode == 0, first.stderr
-    rows = (run / "history.jsonl").read_text().splitlines()
-    again = _train(tmp_path, "--resume", str(run), "--steps", "512")
-    assert again.returncode == 0, again.stderr
-    more = (run / "history.jsonl").read_text().splitlines()
-    assert len(more) > len(rows) and more[: len(rows)] == rows
-    assert f"teacher: {NAME}" in (run / "config.yaml").read_text()
 
 
 def test_sweep_with_module_class_teacher(tmp_path, monkeypatch):
