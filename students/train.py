@@ -31,7 +31,7 @@ import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import teachers
 from students.checkpoint import latest_checkpoint, load_pickle, save_checkpoint, set_rng_states
@@ -41,6 +41,7 @@ from students.evaluation import TaskEvaluator, make_test_set
 from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
 from students.run_dir import RunDirectory, atomic_write_text
+from students.vec_env import GuardedSubprocVecEnv
 
 __all__ = ["CurriculumCallback", "EnvFactory", "RunResult", "make_loggers", "run_curriculum"]
 
@@ -70,12 +71,13 @@ def make_vec_env(config: RunConfig) -> VecEnv:
     return DummyVecEnv(fns)
 
 
-def make_subproc_vec_env(env_fns: Sequence[Callable[[], gym.Env]], start_method: str) -> SubprocVecEnv:
-    """``SubprocVecEnv`` with ``start_method``; under forkserver, SB3 and the env module are
-    preloaded in the fork server so each worker starts without re-importing torch."""
+def make_subproc_vec_env(env_fns: Sequence[Callable[[], gym.Env]], start_method: str) -> GuardedSubprocVecEnv:
+    """A :class:`~students.vec_env.GuardedSubprocVecEnv` with ``start_method`` (a dead worker
+    raises at once); under forkserver, SB3 and the env module are preloaded in the fork
+    server so each worker starts without re-importing torch."""
     if start_method == "forkserver":
         multiprocessing.set_forkserver_preload([__name__])
-    return SubprocVecEnv(list(env_fns), start_method=start_method)
+    return GuardedSubprocVecEnv(list(env_fns), start_method=start_method)
 
 
 def make_loggers(config: RunConfig, run_dir: Path) -> list[RunLogger]:
@@ -429,17 +431,5 @@ def run_curriculum(
         if evaluator is not None:
             evaluator.close()
         if venv is not None:
-            close_vec_env(venv)
+            venv.close()
 
-
-def close_vec_env(venv: VecEnv) -> None:
-    """Close ``venv``; if a worker died, terminate the remaining worker processes instead."""
-    try:
-        venv.close()
-    except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
-        # a worker already died (its error is the one that propagates): don't leave the
-        # others waiting for commands.
-        for process in getattr(venv, "processes", []):
-            process.terminate()
-            process.join(timeout=5)
-        venv.closed = True

@@ -18,6 +18,7 @@ from students.loggers import RunLogger
 from students.run_dir import read_jsonl
 from students.testing import RecordingTeacher, task_code, task_success
 from students.train import EnvFactory, run_curriculum
+from students.vec_env import WorkerCrashedError
 
 ECHO = "students.testing:teachrl_test/TaskEcho-v0"
 
@@ -134,7 +135,7 @@ def test_crashed_worker_raises_quickly_and_keeps_checkpoint(tmp_path):
     signal.alarm(120)
     try:
         start = time.monotonic()
-        with pytest.raises(RuntimeError, match="worker process died"):
+        with pytest.raises(WorkerCrashedError, match=r"worker \d crashed: RuntimeError: TaskEchoEnv crashed"):
             run_curriculum(cfg)
         elapsed = time.monotonic() - start
     finally:
