@@ -229,7 +229,8 @@ class RunConfig:
         try:
             data = load_yaml(path.read_text())
         except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
-            raise ValueError(f"config file {str(path)!r} cannot be read: {err}") from err
+            reason = " ".join(str(err).split())  # YAML errors span lines; errors are one line
+            raise ValueError(f"config file {str(path)!r} cannot be read: {reason}") from err
         if data is None:
             raise ValueError(f"config file {str(path)!r} is empty")
         try:
