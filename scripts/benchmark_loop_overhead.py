@@ -36,7 +36,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 import teachers
 from students.config import load_yaml
 from students.curriculum import CurriculumVecEnv
-from students.train import EnvFactory, close_vec_env, make_subproc_vec_env
+from students.train import EnvFactory, make_subproc_vec_env
 
 DEFAULT_ENV = "students.testing:teachrl_test/TaskEcho-v0"
 PPO_KWARGS = {"n_steps": 256, "batch_size": 256, "n_epochs": 4}
@@ -140,7 +140,7 @@ def bench_setting(args, kind: str, env_kwargs: dict) -> dict:
                 "mean_episode_length": args.env_chunk * args.rounds / max(episodes[True], 1)}
     finally:
         for _, raw_venv in envs:
-            close_vec_env(raw_venv)
+            raw_venv.close()
 
 
 def main(argv=None) -> int:

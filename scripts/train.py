@@ -39,15 +39,19 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from students.train import run_curriculum
+    from students.vec_env import WorkerCrashedError
 
     try:
         if args.resume:
             result = run_curriculum(resume_changes(args), resume=args.resume)
         else:
             result = run_curriculum(config_from_args(args))
-    except ValueError as err:
+    except ValueError as err:  # bad config, damaged or busy run directory: nothing written
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except WorkerCrashedError as err:  # the last checkpoint is intact: resume from it
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     print(f"\nDone: {result.steps} steps, {result.episodes} episodes.")
     if result.last_evaluation is not None:
         print(f"Test set mastered: {result.last_evaluation['mastered_pct']:.1f}%")

@@ -10,19 +10,27 @@ afterwards. A crash at any moment leaves the previous checkpoint usable.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import pickle
 import random
 import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from students.run_dir import atomic_write_text
+from students.run_dir import RunDirError, atomic_write_text
 
-__all__ = ["get_rng_states", "latest_checkpoint", "load_pickle", "save_checkpoint", "set_rng_states"]
+__all__ = [
+    "Checkpoint", "get_rng_states", "latest_checkpoint", "load_pickle", "read_checkpoint", "save_checkpoint",
+    "set_rng_states",
+]
+
+#: Keys every ``loop.pkl`` holds.
+LOOP_KEYS = ("step", "n_episodes", "offsets", "rng")
 
 
 def get_rng_states() -> dict[str, Any]:
@@ -52,9 +60,15 @@ def _dump_pickle(path: Path, obj: Any) -> None:
 
 
 def load_pickle(path: str | Path) -> Any:
-    """Unpickle a checkpoint file (only load checkpoints you trust)."""
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    """Unpickle a checkpoint file (only load checkpoints you trust: unpickling runs code).
+
+    :raises RunDirError: naming the file when it cannot be read or unpickled.
+    """
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)  # noqa: S301 (documented: trusted checkpoints only)
+    except Exception as err:  # noqa: BLE001 (a damaged pickle raises almost anything)
+        raise RunDirError(f"{path}: cannot be read ({type(err).__name__}: {err})") from err
 
 
 def save_checkpoint(
@@ -100,12 +114,79 @@ def save_checkpoint(
 
 
 def latest_checkpoint(root: str | Path) -> Path | None:
-    """The folder ``latest.json`` points to, or ``None`` when there is no checkpoint."""
+    """The folder ``latest.json`` points to, or ``None`` when there is no checkpoint.
+
+    :raises RunDirError: naming ``latest.json`` when it is unreadable or names no complete
+        checkpoint folder.
+    """
     pointer = Path(root) / "latest.json"
     if not pointer.exists():
         return None
-    with open(pointer) as f:
-        folder = Path(root) / json.load(f)["dir"]
+    try:
+        name = json.loads(pointer.read_text())["dir"]
+        if not isinstance(name, str) or not name.startswith("step_") or "/" in name:
+            raise ValueError(f"bad folder name {name!r}")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise RunDirError(f"{pointer}: cannot be read ({type(err).__name__}: {err})") from err
+    folder = Path(root) / name
     if not (folder / "loop.pkl").exists():
-        raise ValueError(f"checkpoint {folder} named by {pointer} is incomplete or missing")
+        raise RunDirError(f"{pointer}: checkpoint {folder} it names is incomplete or missing")
     return folder
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    """A checkpoint read back, every pickle loaded and checked (see :func:`read_checkpoint`).
+
+    :param folder: the checkpoint folder.
+    :param loop_state: ``loop.pkl`` (counters, run-directory offsets, RNG states).
+    :param teacher_state: ``teacher.pkl`` (the teacher's ``state_dict``).
+    :param vec_normalize: the unpickled ``VecNormalize`` (without its venv), or ``None``.
+    """
+
+    folder: Path
+    loop_state: dict[str, Any]
+    teacher_state: dict[str, Any]
+    vec_normalize: Any = None
+
+    @property
+    def model_path(self) -> Path:
+        return self.folder / "model.zip"
+
+    @property
+    def replay_buffer_path(self) -> Path | None:
+        path = self.folder / "replay_buffer.pkl"
+        return path if path.exists() else None
+
+
+def read_checkpoint(root: str | Path) -> Checkpoint | None:
+    """Read the latest checkpoint under ``root`` (``None`` if there is none).
+
+    Loads ``loop.pkl``, ``teacher.pkl`` and ``vecnormalize.pkl`` and checks that
+    ``model.zip`` is a readable zip archive; the model itself is loaded by the caller.
+
+    :raises RunDirError: naming the first file that is missing, unreadable or malformed.
+    """
+    folder = latest_checkpoint(root)
+    if folder is None:
+        return None
+    loop_state = load_pickle(folder / "loop.pkl")
+    missing = [k for k in LOOP_KEYS if k not in loop_state] if isinstance(loop_state, dict) else list(LOOP_KEYS)
+    if missing:
+        raise RunDirError(f"{folder / 'loop.pkl'}: not a loop state (missing {missing})")
+    teacher_state = load_pickle(folder / "teacher.pkl")
+    if not isinstance(teacher_state, dict):
+        raise RunDirError(f"{folder / 'teacher.pkl'}: not a teacher state_dict (got {type(teacher_state).__name__})")
+    _check_zip(folder / "model.zip")
+    vec_path = folder / "vecnormalize.pkl"
+    return Checkpoint(folder, loop_state, teacher_state, load_pickle(vec_path) if vec_path.exists() else None)
+
+
+def _check_zip(path: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (OSError, zipfile.BadZipFile) as err:
+        raise RunDirError(f"{path}: cannot be read ({type(err).__name__}: {err})") from err
+    if bad is not None:
+        raise RunDirError(f"{path}: member {bad!r} is corrupt")

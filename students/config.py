@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import inspect
 import re
@@ -15,6 +16,7 @@ import yaml
 from gymnasium import spaces
 
 from students.levels import LevelSet
+from teachers.validation import Boolean, Integral, Interval, Options, SequenceOf, validate_params
 
 __all__ = ["ALGORITHMS", "ON_POLICY", "RunConfig", "algorithm_class", "load_yaml", "parse_overrides"]
 
@@ -26,6 +28,28 @@ START_METHODS = ("forkserver", "spawn", "fork")
 DEVICES = ("auto", "cpu", "cuda")
 WANDB_MODES = ("online", "offline", "disabled")
 EVAL_SETS = ("grid", "levels")
+
+
+@functools.cache
+def field_constraints() -> dict[str, list[Any]]:
+    """The declarative constraints of :class:`RunConfig`'s fields (cross-field checks are in
+    :meth:`RunConfig.validate`)."""
+    from students.curriculum import ADVANTAGE_NORMS, SCORES  # imports SB3: only when validating
+
+    positive, non_negative = Interval(Integral, 1, None), Interval(Integral, 0, None)
+    return {
+        "env": [str], "env_kwargs": [dict], "teacher": [str], "teacher_params": [dict],
+        "student": [str], "student_params": [dict], "policy": [str],
+        "steps": [positive], "n_envs": [positive], "eval_tasks": [positive], "eval_episodes": [positive],
+        "log_every": [positive], "teacher_log_every": [positive], "torch_threads": [None, positive],
+        "seed": [non_negative], "eval_every": [non_negative], "checkpoint_every": [non_negative],
+        "vec_env": [Options(VEC_ENVS)], "start_method": [Options(START_METHODS)],
+        "device": [Options(DEVICES)], "wandb_mode": [Options(WANDB_MODES)], "score": [Options(SCORES)],
+        "advantage_norm": [Options(ADVANTAGE_NORMS)], "eval_set": [Options(EVAL_SETS)],
+        "normalize": [Boolean()], "progress_bar": [None, Boolean()], "wandb_verbose": [Boolean()],
+        "run_dir": [None, str], "runs_root": [str], "wandb_project": [str], "wandb_group": [None, str],
+        "wandb_tags": [SequenceOf(str, min_len=0)],
+    }
 
 
 def algorithm_class(name: str) -> type:
@@ -195,12 +219,26 @@ class RunConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> RunConfig:
-        """Load a YAML config file (missing keys take their defaults)."""
+        """Load a YAML config file (missing keys take their defaults); its fields are checked
+        (:meth:`check_fields`), cross-field checks wait for :meth:`validate`.
+
+        :raises ValueError: naming the file when it is missing, unreadable, empty, not YAML,
+            not a mapping, or holds an unknown key or a bad value.
+        """
         path = Path(path)
         if not path.is_file():
             raise ValueError(f"config file {str(path)!r} does not exist")
-        data = load_yaml(path.read_text()) or {}
-        return cls.from_dict(data)
+        try:
+            data = load_yaml(path.read_text())
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+            reason = " ".join(str(err).split())  # YAML errors span lines; errors are one line
+            raise ValueError(f"config file {str(path)!r} cannot be read: {reason}") from err
+        if data is None:
+            raise ValueError(f"config file {str(path)!r} is empty")
+        try:
+            return cls.from_dict(data).check_fields()
+        except ValueError as err:
+            raise ValueError(f"config file {str(path)!r}: {err}") from err
 
     def to_dict(self) -> dict[str, Any]:
         """A plain, YAML-serializable dict."""
@@ -211,52 +249,32 @@ class RunConfig:
         return self.from_dict({**self.to_dict(), **changes})
 
     # ------------------------------------------------------------------ validation
+    def check_fields(self) -> RunConfig:
+        """Check each field on its own (:func:`field_constraints`); return ``self``.
+
+        :raises ValueError: ``"RunConfig: <field> must be <expected>, got <value>"``.
+        """
+        validate_params(self.to_dict(), field_constraints(), "RunConfig")
+        return self
+
     def validate(self) -> RunConfig:
-        """Check every value; return ``self``.
+        """Check every value (each field, then the fields together); return ``self``.
 
         :raises ValueError: naming the first bad value.
         """
-
-        def choice(name: str, options: Sequence[str]) -> None:
-            if getattr(self, name) not in options:
-                raise ValueError(f"{name} must be one of {list(options)}, got {getattr(self, name)!r}")
-
-        def positive_int(name: str, allow_zero: bool = False) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < (0 if allow_zero else 1):
-                bound = ">= 0" if allow_zero else ">= 1"
-                raise ValueError(f"{name} must be an integer {bound}, got {value!r}")
-
-        for name in ("env_kwargs", "teacher_params", "student_params"):
-            if not isinstance(getattr(self, name), dict):
-                raise ValueError(f"{name} must be a mapping, got {getattr(self, name)!r}")
-        for name in ("steps", "n_envs", "eval_tasks", "eval_episodes", "log_every", "teacher_log_every"):
-            positive_int(name)
-        for name in ("seed", "eval_every", "checkpoint_every"):
-            positive_int(name, allow_zero=True)
-        if self.torch_threads is not None:
-            positive_int("torch_threads")
-        choice("vec_env", VEC_ENVS)
-        choice("start_method", START_METHODS)
-        choice("device", DEVICES)
+        self.check_fields()
         if self.device == "cuda":
             import torch
 
             if not torch.cuda.is_available():
                 raise ValueError("device 'cuda' was requested but torch sees no CUDA device")
-        choice("wandb_mode", WANDB_MODES)
-        from students.curriculum import ADVANTAGE_NORMS, ADVANTAGE_SCORES, SCORES
+        from students.curriculum import ADVANTAGE_SCORES
 
-        choice("score", SCORES)
-        choice("advantage_norm", ADVANTAGE_NORMS)
-        choice("eval_set", EVAL_SETS)
         if self.eval_set == "levels" and self.levels is None:
             raise ValueError("eval_set 'levels' needs levels (the test set is the levels themselves)")
-        if not isinstance(self.wandb_tags, list) or not all(isinstance(t, str) for t in self.wandb_tags):
-            raise ValueError(f"wandb_tags must be a list of strings, got {self.wandb_tags!r}")
 
         # env
-        if not isinstance(self.env, str) or not self.env:
+        if not self.env:
             raise ValueError(f"env must be a gymnasium id, got {self.env!r}")
         try:
             import_env_module(self.env)

@@ -13,8 +13,12 @@ restored teacher never saw, disappear and are written again by the resumed run.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import fcntl
 import json
 import os
+import socket
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -24,7 +28,10 @@ import yaml
 
 from students.loggers import RunLogger
 
-__all__ = ["JSONL_FILES", "RunDirectory", "atomic_write_bytes", "atomic_write_text", "read_jsonl"]
+__all__ = [
+    "JSONL_FILES", "RunDirError", "RunDirectory", "RunInUseError", "RunLock", "atomic_write_bytes",
+    "atomic_write_text", "check_offsets", "check_writable", "read_jsonl", "read_test_set",
+]
 
 #: Record kind → file name.
 JSONL_FILES = {
@@ -33,6 +40,116 @@ JSONL_FILES = {
     "evaluations": "evaluations.jsonl",
     "teacher": "teacher.jsonl",
 }
+
+
+class RunDirError(ValueError):
+    """A run directory that cannot be written or resumed as it is (the message names the file)."""
+
+
+class RunInUseError(RunDirError):
+    """Another live process holds the run directory's lock."""
+
+
+def _pid_alive(pid: Any) -> bool:
+    """Whether process ``pid`` lives (an unreadable pid counts as alive: never break a lock on a guess)."""
+    if isinstance(pid, bool) or not isinstance(pid, int) or pid <= 0:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+class RunLock:
+    """One writer per run directory: an exclusive ``flock`` on ``<run_dir>/.lock``.
+
+    The lock file records the holder (``{"pid", "host", "started"}``, JSON). The kernel
+    releases a ``flock`` when its holder dies, so the lock of a killed run is simply taken
+    over. A lock still held although the recorded process is dead on this host (forked
+    helpers of a killed run can keep the file open a moment) is broken too. The file is
+    removed on release; an acquirer checks that the file it locked is still the one at the
+    path, so removal never lets two writers in.
+
+    :param run_dir: the run directory (created if missing).
+    :raises RunInUseError: naming the holder (pid, host, start time) when it is held.
+    :raises RunDirError: when the directory or the lock file cannot be written.
+    """
+
+    NAME = ".lock"
+
+    def __init__(self, run_dir: str | Path) -> None:
+        self.path = Path(run_dir) / self.NAME
+        self._fd: int | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._acquire()
+        except OSError as err:
+            raise RunDirError(f"cannot lock run directory {str(self.path.parent)!r}: {err.strerror or err}") from err
+
+    def _acquire(self) -> None:
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = self._read(fd)
+                if holder.get("host") == socket.gethostname() and not _pid_alive(holder.get("pid")):
+                    self._break(fd)  # stale: its holder died; its helpers may still hold the file
+                    os.close(fd)
+                    continue
+                os.close(fd)
+                raise RunInUseError(
+                    f"run directory {str(self.path.parent)!r} is in use by process {holder.get('pid', '?')} "
+                    f"on host {holder.get('host', '?')} (since {holder.get('started', '?')}); wait for it "
+                    f"to finish or stop it (lock file {str(self.path)!r})"
+                ) from None
+            if not self._is_current(fd):  # released and removed by its holder meanwhile: lock the new one
+                os.close(fd)
+                continue
+            self._fd = fd
+            record = {"pid": os.getpid(), "host": socket.gethostname(), "started": dt.datetime.now().isoformat(timespec="seconds")}
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(record).encode(), 0)
+            return
+
+    def _is_current(self, fd: int) -> bool:
+        """Whether ``fd`` is the file now at the lock path (not one removed meanwhile)."""
+        try:
+            return os.fstat(fd).st_ino == os.stat(self.path).st_ino
+        except FileNotFoundError:
+            return False
+
+    def _break(self, fd: int) -> None:
+        """Remove the stale lock file ``fd`` if it is still the one at the path."""
+        if self._is_current(fd):
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+
+    @staticmethod
+    def _read(fd: int) -> dict[str, Any]:
+        try:
+            holder = json.loads(os.pread(fd, 4096, 0) or b"{}")
+        except ValueError:
+            return {}
+        return holder if isinstance(holder, dict) else {}
+
+    def release(self) -> None:
+        """Remove the lock file and release the lock (idempotent)."""
+        if self._fd is None:
+            return
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> RunLock:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> None:
@@ -67,6 +184,56 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def check_offsets(run_dir: str | Path, offsets: dict[str, int]) -> None:
+    """Check that every JSONL file holds at least the bytes a checkpoint counted, ending on a
+    line boundary (reads only; lines beyond are cut by :meth:`RunDirectory.truncate`).
+
+    :raises RunDirError: naming the first file that is missing, shorter or not cut at a line end.
+    """
+    for kind, name in JSONL_FILES.items():
+        path, size = Path(run_dir) / name, int(offsets.get(kind, 0))
+        if size == 0:
+            continue
+        try:
+            with open(path, "rb") as f:
+                actual = os.fstat(f.fileno()).st_size
+                f.seek(size - 1)
+                last = f.read(1)
+        except OSError as err:
+            raise RunDirError(f"{path}: cannot be read ({err.strerror or err}); the checkpoint expects {size} bytes") from err
+        if actual < size:
+            raise RunDirError(f"{path}: holds {actual} bytes, fewer than the {size} the checkpoint expects (lines are missing)")
+        if last != b"\n":
+            raise RunDirError(f"{path}: byte {size} the checkpoint ends at is not a line end (the file was changed)")
+
+
+def check_writable(run_dir: str | Path) -> None:
+    """Check that the run directory, its ``checkpoints/`` and its files can be written.
+
+    :raises RunDirError: naming the first one that cannot.
+    """
+    run_dir = Path(run_dir)
+    paths = [run_dir, run_dir / "checkpoints", run_dir / "config.yaml", *(run_dir / n for n in JSONL_FILES.values())]
+    for path in paths:
+        if path.exists() and not os.access(path, os.W_OK | (os.X_OK if path.is_dir() else 0)):
+            raise RunDirError(f"{path}: is not writable")
+
+
+def read_test_set(run_dir: str | Path) -> np.ndarray:
+    """The ``(n, d)`` test set of a run (``test_set.json``).
+
+    :raises RunDirError: naming the file when it is missing or malformed.
+    """
+    path = Path(run_dir) / "test_set.json"
+    try:
+        tasks = np.asarray(json.loads(path.read_text())["tasks"], dtype=np.float64)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise RunDirError(f"{path}: cannot be read ({type(err).__name__}: {err})") from err
+    if tasks.ndim != 2:
+        raise RunDirError(f"{path}: 'tasks' must be a list of tasks, got shape {tasks.shape}")
+    return tasks
+
+
 def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
     """All records of a JSONL file (``[]`` if it does not exist)."""
     path = Path(path)
@@ -93,14 +260,16 @@ class RunDirectory(RunLogger):
         return self.path / JSONL_FILES[kind]
 
     def truncate(self, offsets: dict[str, int]) -> None:
-        """Cut every JSONL file back to its size in ``offsets`` (resume). Call before writing."""
+        """Cut every JSONL file back to its size in ``offsets`` (resume). Call before writing.
+
+        :raises RunDirError: see :func:`check_offsets` (checked before anything is cut).
+        """
+        check_offsets(self.path, offsets)
         for kind in JSONL_FILES:
             path, size = self.file(kind), int(offsets.get(kind, 0))
             if path.exists() and path.stat().st_size > size:
                 with open(path, "r+b") as f:
                     f.truncate(size)
-            elif not path.exists() and size > 0:
-                raise ValueError(f"{path} is missing but the checkpoint expects {size} bytes")
 
     def offsets(self) -> dict[str, int]:
         """Flush and return the byte size of every JSONL file."""

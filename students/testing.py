@@ -9,6 +9,7 @@ or import this module in the env factory).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import gymnasium as gym
@@ -47,7 +48,9 @@ class TaskEchoEnv(gym.Env):
     :param max_length: longest episode.
     :param discrete_actions: ``Discrete(2)`` actions (for DQN) instead of a 1-D ``Box``.
     :param crash_at_step: raise ``RuntimeError`` at this step of the env's life (tests of
-        crashed workers); ``None`` never.
+        crashed workers); ``None`` never. The message ends with the Unix time of the crash.
+    :param crash_seed: with ``crash_at_step``, only the env whose first reset had this seed
+        crashes (a vector env seeded with ``s`` seeds its env ``i`` with ``s + i``).
     :param apply_task_immediately: break the env contract on purpose: ``set_task`` switches
         the running episode's task (tests of the loop's attribution check).
     """
@@ -62,6 +65,7 @@ class TaskEchoEnv(gym.Env):
         discrete_actions: bool = False,
         crash_at_step: int | None = None,
         apply_task_immediately: bool = False,
+        crash_seed: int | None = None,
     ) -> None:
         if not 1 <= min_length <= max_length:
             raise ValueError(f"need 1 <= min_length <= max_length, got {min_length}, {max_length}")
@@ -74,7 +78,8 @@ class TaskEchoEnv(gym.Env):
             spaces.Discrete(2) if discrete_actions else spaces.Box(-1.0, 1.0, (1,), np.float32)
         )
         self.min_length, self.max_length = min_length, max_length
-        self.crash_at_step = crash_at_step
+        self.crash_at_step, self.crash_seed = crash_at_step, crash_seed
+        self._first_seed: int | None = None
         self.apply_task_immediately = apply_task_immediately
         self._pending = self.default_task.copy()
         self._task = self.default_task.copy()
@@ -106,6 +111,8 @@ class TaskEchoEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
+        if self._first_seed is None:
+            self._first_seed = -1 if seed is None else seed
         if options and "task" in options:
             self._pending = self._check(options["task"])
         self._task = self._pending.copy()
@@ -115,8 +122,11 @@ class TaskEchoEnv(gym.Env):
 
     def step(self, action):
         self._life_steps += 1
-        if self.crash_at_step is not None and self._life_steps >= self.crash_at_step:
-            raise RuntimeError(f"TaskEchoEnv crashed on purpose at step {self._life_steps}")
+        if (
+            self.crash_at_step is not None and self._life_steps >= self.crash_at_step
+            and self.crash_seed in (None, self._first_seed)
+        ):
+            raise RuntimeError(f"TaskEchoEnv crashed on purpose at step {self._life_steps} (t={time.time():.3f})")
         self._t += 1
         end = self._t >= self._length
         reward = task_code(self._task) if end else 0.0

@@ -17,6 +17,7 @@ sampled tasks.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -31,16 +32,18 @@ import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
 from stable_baselines3.common.monitor import Monitor
-from stable_baselines3.common.vec_env import DummyVecEnv, SubprocVecEnv, VecEnv, VecNormalize
+from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import teachers
-from students.checkpoint import latest_checkpoint, load_pickle, save_checkpoint, set_rng_states
+from students.checkpoint import save_checkpoint, set_rng_states
 from students.config import ON_POLICY, RunConfig, algorithm_class, import_env_module
 from students.curriculum import ADVANTAGE_SCORES, AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
 from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
-from students.run_dir import RunDirectory, atomic_write_text
+from students.resume import Resume, open_resume
+from students.run_dir import RunDirectory, RunDirError, RunLock, atomic_write_text
+from students.vec_env import GuardedSubprocVecEnv
 
 __all__ = ["CurriculumCallback", "EnvFactory", "RunResult", "make_loggers", "run_curriculum"]
 
@@ -70,12 +73,13 @@ def make_vec_env(config: RunConfig) -> VecEnv:
     return DummyVecEnv(fns)
 
 
-def make_subproc_vec_env(env_fns: Sequence[Callable[[], gym.Env]], start_method: str) -> SubprocVecEnv:
-    """``SubprocVecEnv`` with ``start_method``; under forkserver, SB3 and the env module are
-    preloaded in the fork server so each worker starts without re-importing torch."""
+def make_subproc_vec_env(env_fns: Sequence[Callable[[], gym.Env]], start_method: str) -> GuardedSubprocVecEnv:
+    """A :class:`~students.vec_env.GuardedSubprocVecEnv` with ``start_method`` (a dead worker
+    raises at once); under forkserver, SB3 and the env module are preloaded in the fork
+    server so each worker starts without re-importing torch."""
     if start_method == "forkserver":
         multiprocessing.set_forkserver_preload([__name__])
-    return SubprocVecEnv(list(env_fns), start_method=start_method)
+    return GuardedSubprocVecEnv(list(env_fns), start_method=start_method)
 
 
 def make_loggers(config: RunConfig, run_dir: Path) -> list[RunLogger]:
@@ -328,39 +332,51 @@ def run_curriculum(
     :raises ValueError: for a bad config, an existing run dir without ``resume``, or a run
         dir without checkpoint with ``resume``.
     """
-    loop_state: dict[str, Any] = {}
-    if resume is not None:
-        run_dir = Path(resume)
-        if not (run_dir / "config.yaml").is_file():
-            raise ValueError(f"cannot resume {str(run_dir)!r}: no config.yaml there")
-        checkpoint = latest_checkpoint(run_dir / "checkpoints")
-        if checkpoint is None:
-            raise ValueError(f"cannot resume {str(run_dir)!r}: it has no checkpoint")
-        stored = RunConfig.from_yaml(run_dir / "config.yaml")
-        given = (
-            config if isinstance(config, dict)
-            else (config.to_dict() if config is not None else {})
-        )
-        changes = {k: given[k] for k in ("steps", "progress_bar") if k in given}
-        config = stored.replace(**changes, run_dir=str(run_dir)).validate()
-        loop_state = load_pickle(checkpoint / "loop.pkl")
-        loop_state["resumes"] = int(loop_state.get("resumes", 0)) + 1
-    else:
-        config = RunConfig.from_dict(config) if isinstance(config, dict) else (config or RunConfig())
-        config = config.replace().validate()
-        run_dir = Path(config.run_dir) if config.run_dir else _default_run_dir(config)
-        if (run_dir / "config.yaml").exists():
-            raise ValueError(f"run directory {str(run_dir)!r} already holds a run; resume it or pick another")
-        config.run_dir = str(run_dir)
+    with contextlib.ExitStack() as locks:  # the run dir's lock, held until the end
+        opened: Resume | None = None
+        loop_state: dict[str, Any] = {}
+        if resume is not None:
+            run_dir = Path(resume)
+            if not run_dir.is_dir():
+                raise RunDirError(f"cannot resume {str(run_dir)!r}: no such directory")
+            given = config if isinstance(config, dict) else (config.to_dict() if config is not None else {})
+            locks.enter_context(RunLock(run_dir))  # before reading: a writer may be changing it
+            opened = open_resume(run_dir, {k: given[k] for k in ("steps", "progress_bar") if k in given})
+            config, loop_state = opened.config, opened.loop_state
+        else:
+            config = RunConfig.from_dict(config) if isinstance(config, dict) else (config or RunConfig())
+            config = config.replace().validate()
+            run_dir = Path(config.run_dir) if config.run_dir else _default_run_dir(config)
+            _check_new_run_dir(run_dir)
+            config.run_dir = str(run_dir)
+        return _run(config, run_dir, opened, loop_state, locks, task_map, teacher_space, extra_loggers)
 
+
+def _check_new_run_dir(run_dir: Path) -> None:
+    if (run_dir / "config.yaml").exists():
+        raise RunDirError(f"run directory {str(run_dir)!r} already holds a run; resume it or pick another")
+
+
+def _run(
+    config: RunConfig,
+    run_dir: Path,
+    opened: Resume | None,
+    loop_state: dict[str, Any],
+    locks: contextlib.ExitStack,
+    task_map: Callable[[Any], Any] | None,
+    teacher_space: Any,
+    extra_loggers: Sequence[RunLogger],
+) -> RunResult:
+    """The body of :func:`run_curriculum`; a new run enters its lock into ``locks`` here,
+    after every check and before its first write."""
     if config.torch_threads is not None:
         torch.set_num_threads(config.torch_threads)
     env_fn = EnvFactory(config.env, config.env_kwargs)
     task_space, space_info = _task_space_info(env_fn)
     config_dict = {**config.to_dict(), "task_space": space_info}
     levels = LevelSet(config.levels) if config.levels is not None else None
-    if resume is not None:
-        test_set = np.asarray(json.loads((run_dir / "test_set.json").read_text())["tasks"])
+    if opened is not None:
+        test_set = opened.test_set
     elif config.eval_set == "levels":
         test_set = np.asarray(levels.tasks, dtype=np.float64)
     else:
@@ -379,8 +395,14 @@ def run_curriculum(
         config.teacher, teacher_space if teacher_space is not None else task_space,
         seed=config.seed, **teacher_params,
     )
+    if opened is not None:
+        opened.restore_teacher(teacher)  # the last check that may refuse the run dir
+    else:
+        locks.enter_context(RunLock(run_dir))
+        _check_new_run_dir(run_dir)  # again, now that no other writer can start one
+    # -- first write to the run directory --
     run_directory = RunDirectory(run_dir)
-    if resume is not None:
+    if opened is not None:
         run_directory.truncate(loop_state["offsets"])
     logger = MultiLogger([run_directory, *make_loggers(config, run_dir), *extra_loggers])
 
@@ -394,14 +416,12 @@ def run_curriculum(
         )
         algo = algorithm_class(config.student)
         env: VecEnv = curriculum
-        if resume is not None:
-            teacher.load_state_dict(load_pickle(checkpoint / "teacher.pkl"))
-            if (checkpoint / "vecnormalize.pkl").exists():
-                env = VecNormalize.load(str(checkpoint / "vecnormalize.pkl"), curriculum)
-            model = algo.load(checkpoint / "model.zip", env=env, device=config.device)
-            if (checkpoint / "replay_buffer.pkl").exists():
-                model.load_replay_buffer(checkpoint / "replay_buffer.pkl")
-            model._last_obs = None  # force SB3 to reset the fresh envs
+        if opened is not None:
+            if opened.checkpoint.vec_normalize is not None:
+                env = opened.checkpoint.vec_normalize
+                env.set_venv(curriculum)
+            model = opened.model
+            model.set_env(env, force_reset=True)  # the fresh envs start new episodes
             curriculum.num_timesteps = model.num_timesteps
             curriculum.n_episodes = int(loop_state["n_episodes"])
             set_rng_states(loop_state["rng"])
@@ -427,7 +447,7 @@ def run_curriculum(
         if remaining > 0:
             model.learn(
                 remaining, callback=CallbackList(callbacks),
-                reset_num_timesteps=resume is None, progress_bar=_show_progress(config),
+                reset_num_timesteps=opened is None, progress_bar=_show_progress(config),
             )
         else:
             callback.init_callback(model)
@@ -447,17 +467,5 @@ def run_curriculum(
         if evaluator is not None:
             evaluator.close()
         if venv is not None:
-            close_vec_env(venv)
+            venv.close()
 
-
-def close_vec_env(venv: VecEnv) -> None:
-    """Close ``venv``; if a worker died, terminate the remaining worker processes instead."""
-    try:
-        venv.close()
-    except (EOFError, BrokenPipeError, ConnectionResetError, OSError):
-        # a worker already died (its error is the one that propagates): don't leave the
-        # others waiting for commands.
-        for process in getattr(venv, "processes", []):
-            process.terminate()
-            process.join(timeout=5)
-        venv.closed = True

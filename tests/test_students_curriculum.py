@@ -14,7 +14,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 
 from students.curriculum import AdvantageCallback, CurriculumVecEnv
 from students.testing import RecordingTeacher, task_code, task_success
-from students.train import EnvFactory, close_vec_env, make_subproc_vec_env
+from students.train import EnvFactory, make_subproc_vec_env
 from teachers.random import RandomTeacher
 
 ECHO = "students.testing:teachrl_test/TaskEcho-v0"
@@ -76,7 +76,7 @@ def test_exact_attribution_every_env(kind, algo):
         make_model(algo, cv).learn(1200 if algo == "ppo" else 800)
         assert_exact(teacher, cv.pop_records(), n_envs=4)
     finally:
-        close_vec_env(venv)
+        venv.close()
 
 
 @pytest.mark.parametrize("lengths", [(1, 1), (1, 4)])
@@ -107,7 +107,7 @@ def test_subproc_set_task_rides_with_the_next_step(lengths):
         for (task, score), rec in zip(teacher.updates, records, strict=True):
             assert score == pytest.approx(task_code(task), rel=1e-6) and np.allclose(task, rec["task"])
     finally:
-        close_vec_env(venv)
+        venv.close()
 
 
 @pytest.mark.parametrize("algo", ["a2c", "td3", "dqn"])
@@ -270,7 +270,7 @@ def test_exact_attribution_subproc_start_methods(start_method):
         model.learn(1000)
         assert_exact(teacher, cv.pop_records(), n_envs=3)
     finally:
-        close_vec_env(venv)
+        venv.close()
 
 
 def test_success_score():

@@ -18,6 +18,7 @@ from students.loggers import RunLogger
 from students.run_dir import read_jsonl
 from students.testing import RecordingTeacher, task_code, task_success
 from students.train import EnvFactory, run_curriculum
+from students.vec_env import WorkerCrashedError
 
 ECHO = "students.testing:teachrl_test/TaskEcho-v0"
 
@@ -134,7 +135,7 @@ def test_crashed_worker_raises_quickly_and_keeps_checkpoint(tmp_path):
     signal.alarm(120)
     try:
         start = time.monotonic()
-        with pytest.raises(RuntimeError, match="worker process died"):
+        with pytest.raises(WorkerCrashedError, match=r"worker \d crashed: RuntimeError: TaskEchoEnv crashed"):
             run_curriculum(cfg)
         elapsed = time.monotonic() - start
     finally:
@@ -222,8 +223,8 @@ def test_evaluator_runs_every_task_and_episode():
         ({"device": "tpu"}, "device must be one of"),
         pytest.param({"device": "cuda"}, "no CUDA device", marks=pytest.mark.skipif(
             __import__("torch").cuda.is_available(), reason="CUDA present")),
-        ({"steps": -5}, "steps must be an integer >= 1, got -5"),
-        ({"n_envs": 2.5}, "n_envs must be an integer"),
+        ({"steps": -5}, r"steps must be an int in \[1, inf\), got -5"),
+        ({"n_envs": 2.5}, "n_envs must be an int in"),
         ({"eval_tasks": 10}, "square test set size"),
         ({"env_kwargs": {"no_such_kwarg": 1}}, "rejected env_kwargs {'no_such_kwarg': 1}"),
     ],
@@ -241,7 +242,7 @@ def test_config_parsing_errors(tmp_path):
         parse_overrides(["lr"], "student")
     assert parse_overrides(["lr=3e-4", "net=[64, 64]", "flag=true"], "student") == {
         "lr": 3e-4, "net": [64, 64], "flag": True}
-    with pytest.raises(ValueError, match="no checkpoint|no config.yaml"):
+    with pytest.raises(ValueError, match="no such directory"):
         run_curriculum(resume=tmp_path / "nothing")
 
 

@@ -1,0 +1,106 @@
+"""Opening a run directory to resume it: everything is read and checked before anything is
+written (:func:`open_resume`).
+
+A damaged run directory (empty or unparsable ``config.yaml``, JSONL files shorter than the
+checkpoint's offsets, an unreadable or corrupt ``latest.json``, ``loop.pkl``,
+``teacher.pkl``, ``model.zip``, replay buffer or ``vecnormalize.pkl``, a read-only folder)
+raises one :class:`~students.run_dir.RunDirError` naming the file, and the directory is left
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from students.checkpoint import Checkpoint, read_checkpoint
+from students.config import RunConfig, algorithm_class
+from students.run_dir import RunDirError, check_offsets, check_writable, read_test_set
+
+__all__ = ["Resume", "open_resume"]
+
+
+@dataclasses.dataclass
+class Resume:
+    """A run directory read back for resuming.
+
+    :param run_dir: the run directory.
+    :param config: its ``config.yaml`` with the caller's changes, validated.
+    :param checkpoint: the latest checkpoint, its pickles loaded.
+    :param test_set: the run's test set.
+    :param model: the SB3 model (and its replay buffer), loaded without an env: attach one
+        with ``model.set_env(env, force_reset=True)``.
+    """
+
+    run_dir: Path
+    config: RunConfig
+    checkpoint: Checkpoint
+    test_set: np.ndarray
+    model: Any
+
+    @property
+    def loop_state(self) -> dict[str, Any]:
+        """The checkpoint's loop state with this resume counted in ``"resumes"``."""
+        state = dict(self.checkpoint.loop_state)
+        state["resumes"] = int(state.get("resumes", 0)) + 1
+        return state
+
+    def restore_teacher(self, teacher: Any) -> None:
+        """Load the checkpoint's teacher state into ``teacher`` (built like the run's).
+
+        :raises RunDirError: naming ``teacher.pkl`` when the teacher refuses the state.
+        """
+        try:
+            teacher.load_state_dict(self.checkpoint.teacher_state)
+        except (ValueError, KeyError, TypeError) as err:
+            path = self.checkpoint.folder / "teacher.pkl"
+            raise RunDirError(f"{path}: the teacher cannot load it ({type(err).__name__}: {err})") from err
+
+
+def open_resume(run_dir: str | Path, changes: dict[str, Any] | None = None) -> Resume:
+    """Read and check everything a resume of ``run_dir`` needs; write nothing.
+
+    :param run_dir: the run directory.
+    :param changes: config fields to change (``steps``, ``progress_bar``).
+    :raises RunDirError: (a ``ValueError``) naming the first missing, unreadable, damaged or
+        read-only file or folder.
+    """
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.yaml"
+    if not config_path.is_file():
+        raise RunDirError(f"cannot resume {str(run_dir)!r}: no config.yaml there")
+    try:
+        config = RunConfig.from_yaml(config_path).replace(**(changes or {}), run_dir=str(run_dir)).validate()
+    except RunDirError:
+        raise
+    except ValueError as err:
+        message = str(err) if str(config_path) in str(err) else f"config file {str(config_path)!r}: {err}"
+        raise RunDirError(message) from err
+    checkpoint = read_checkpoint(run_dir / "checkpoints")
+    if checkpoint is None:
+        raise RunDirError(f"cannot resume {str(run_dir)!r}: it has no checkpoint ({run_dir / 'checkpoints' / 'latest.json'} is missing)")
+    check_offsets(run_dir, checkpoint.loop_state["offsets"])
+    test_set = read_test_set(run_dir)
+    check_writable(run_dir)
+    model = _load_model(config, checkpoint)
+    return Resume(run_dir, config, checkpoint, test_set, model)
+
+
+def _load_model(config: RunConfig, checkpoint: Checkpoint) -> Any:
+    """The SB3 model of ``checkpoint`` (with its replay buffer), without an env."""
+    algo = algorithm_class(config.student)
+    path = checkpoint.model_path
+    try:
+        model = algo.load(path, device=config.device)
+    except Exception as err:  # noqa: BLE001 (a damaged archive raises almost anything)
+        raise RunDirError(f"{path}: cannot be loaded as a {algo.__name__} model ({type(err).__name__}: {err})") from err
+    buffer = checkpoint.replay_buffer_path
+    if buffer is not None:
+        try:
+            model.load_replay_buffer(buffer)
+        except Exception as err:  # noqa: BLE001
+            raise RunDirError(f"{buffer}: cannot be loaded ({type(err).__name__}: {err})") from err
+    return model
