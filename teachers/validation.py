@@ -389,16 +389,17 @@ def check_real(value: Any, what: str = "value") -> float:
     arrays of other shapes, complex numbers, NaN, infinities and integers beyond float range
     (``10**400``).
     """
+    original = value
     if isinstance(value, np.ndarray) and value.shape == ():
         if value.dtype.kind not in "iuf":
-            raise ValueError(f"{what} {short_repr(value)} is not a real number")
+            raise ValueError(f"{what} {short_repr(original)} is not a real number")
         value = value[()]
     if _is_bool(value) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{what} {short_repr(value)} is not a real number")
+        raise ValueError(f"{what} {short_repr(original)} is not a real number")
     try:
         x = float(value)
     except OverflowError:
-        raise ValueError(f"{what} {short_repr(value)} is too large for a float") from None
+        raise ValueError(f"{what} {short_repr(original)} is too large for a float") from None
     if not math.isfinite(x):
-        raise ValueError(f"{what} {short_repr(value)} is not finite")
+        raise ValueError(f"{what} {short_repr(original)} is not finite")
     return x
