@@ -356,7 +356,10 @@ class GMMTeacher(Teacher):
         """Keep ``fit`` (unit space) with per-component learning progress ``lp`` (>= 0)."""
         d = self.unit.dim
         lp = np.maximum(np.asarray(lp, dtype=np.float64), 0.0)
-        p = lp if lp.sum() > 0 else fit.weights  # no progress anywhere: follow the data
+        top = lp.max()
+        # Relative to the largest, so the cumulative sum cannot overflow for any finite LPs;
+        # no progress anywhere: follow the data.
+        p = lp / top if top > 0 else fit.weights
         task_cov = fit.covariances[:, :d, :d]
         self._gmm = {
             "weights": fit.weights, "means": fit.means[:, :d], "cov": task_cov, "lp": lp,

@@ -126,7 +126,8 @@ class ALPTracker(ParamValidated, Stateful):
         use_within = sq_within <= sq  # equal distance: the chunk's episodes are more recent
         nn_score = np.where(use_within, r[best_within], score)
         nn_sq = np.where(use_within, sq_within, sq)
-        alp = np.where(index - self.window_start >= self.min_points, np.abs(r - nn_score), 0.0)
+        with np.errstate(over="ignore"):  # inf for scores of opposite signs near the float limit
+            alp = np.where(index - self.window_start >= self.min_points, np.abs(r - nn_score), 0.0)
         # Store: a repeated location updates its row (latest index and score), a new one gets
         # a row. Duplicates inside the chunk point to an earlier duplicate: follow the chain.
         dup = nn_sq == 0.0
