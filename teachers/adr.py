@@ -17,13 +17,15 @@ task is tested with a float32-rounding tolerance, since tasks come back as the s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
 from teachers.base import Teacher
 from teachers.registry import register
+from teachers.state import Array, Int, StateField
+from teachers.validation import Integral, Interval, Real, SequenceOf
 
 __all__ = ["ADRTeacher"]
 
@@ -46,6 +48,23 @@ class ADRTeacher(Teacher):
     :param step_size: widening/shrinking step as a fraction of the dimension's range (0.05).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "max_reward_thr": [Interval(Real, None, None)],
+        "min_reward_thr": [Interval(Real, None, None)],
+        "initial_task": [None, SequenceOf(Interval(Real, None, None))],
+        "boundary_sampling_p": [Interval(Real, 0, 1)],
+        "queue_len": [Interval(Integral, 1, None)],
+        "step_size": [Interval(Real, 0, 1, closed="right")],
+    }
+    state_version: ClassVar[int] = 2
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        "box_low": Array("f", ("unit.dim",)),  # current box, unit coordinates
+        "box_high": Array("f", ("unit.dim",)),
+        "_queues": Array("f", ("unit.dim", 2, "queue_len")),  # scores per (dimension, side)
+        "_queue_fill": Array("i", ("unit.dim", 2), low=0),
+        "n_bound_changes": Int(low=0),
+    }
+
     def __init__(
         self,
         task_space: spaces.Box,
@@ -59,22 +78,12 @@ class ADRTeacher(Teacher):
         step_size: float = 0.05,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range)
-        if max_reward_thr is None or min_reward_thr is None:
-            raise ValueError(
-                "ADR needs max_reward_thr and min_reward_thr (score units: raw unless reward_range), "
-                f"got max_reward_thr={max_reward_thr!r}, min_reward_thr={min_reward_thr!r}"
-            )
         max_thr, min_thr = float(max_reward_thr), float(min_reward_thr)
-        if not (np.isfinite(max_thr) and np.isfinite(min_thr) and min_thr <= max_thr):
+        if min_thr > max_thr:
             raise ValueError(
-                f"need finite min_reward_thr <= max_reward_thr, got {min_reward_thr!r} > {max_reward_thr!r}"
+                f"ADRTeacher: min_reward_thr must be <= max_reward_thr, got min_reward_thr={min_reward_thr!r} "
+                f"> max_reward_thr={max_reward_thr!r}"
             )
-        if not 0.0 <= boundary_sampling_p <= 1.0:
-            raise ValueError(f"boundary_sampling_p must be in [0, 1], got {boundary_sampling_p!r}")
-        if int(queue_len) < 1:
-            raise ValueError(f"queue_len must be >= 1, got {queue_len!r}")
-        if not 0.0 < step_size <= 1.0:
-            raise ValueError(f"step_size must be in (0, 1] (fraction of the range), got {step_size!r}")
         self.max_reward_thr = max_thr
         self.min_reward_thr = min_thr
         self.initial_task = None if initial_task is None else np.asarray(initial_task, dtype=np.float64).tolist()

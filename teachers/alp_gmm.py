@@ -6,9 +6,8 @@ in continuously parameterized environments", CoRL 2019 (arXiv:1910.07224).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
@@ -16,6 +15,8 @@ from gymnasium import spaces
 from teachers.gmm import GMMTeacher
 from teachers.progress.alp import ALPTracker
 from teachers.registry import register
+from teachers.state import Array, Int, Nested, StateField
+from teachers.validation import Integral, Interval
 
 __all__ = ["ALPGMMTeacher"]
 
@@ -58,6 +59,16 @@ class ALPGMMTeacher(GMMTeacher):
         :class:`~teachers.progress.ALPTracker`'s ``max_size``). Default ``None`` (all).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {"alp_max_size": [None, Interval(Integral, 6, None)]}
+    state_version: ClassVar[int] = 2
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        "alp_tracker": Nested(),
+        # Episodes since the last fit (unit coordinates); only the first _n_pending are used.
+        "_tasks": Array("f", ("fit_rate", "unit.dim")),
+        "_scores": Array("f", ("fit_rate",)),
+        "_n_pending": Int(low=0, below="fit_rate"),
+    }
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -74,13 +85,11 @@ class ALPGMMTeacher(GMMTeacher):
         super().__init__(
             task_space, seed, reward_range, fit_rate, potential_ks, criterion, random_task_ratio, nb_em_init, initial_dist
         )
-        if alp_max_size is not None and (not isinstance(alp_max_size, numbers.Integral) or alp_max_size < 6):
-            raise ValueError(f"alp_max_size must be None or an integer >= 6, got {alp_max_size!r}")
         self.alp_max_size = alp_max_size
         self.alp_tracker = ALPTracker(self.unit.dim, min_points=6, max_size=alp_max_size)
         # Episodes since the last fit; their ALPs are computed in one batch at fit time.
-        self._tasks = np.empty((self.fit_rate, self.unit.dim))
-        self._scores = np.empty(self.fit_rate)
+        self._tasks = np.zeros((self.fit_rate, self.unit.dim))
+        self._scores = np.zeros(self.fit_rate)
         self._n_pending = 0
 
     def _update(self, task: np.ndarray, score: float) -> None:

@@ -22,20 +22,21 @@ from __future__ import annotations
 import abc
 import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
 from teachers.base import Teacher
+from teachers.validation import Integral, Interval, Real, SequenceOf, validate_params
 
 __all__ = [
     "DEFAULT_BINS",
     "ArmSpace",
     "ArmTeacher",
-    "check_positive",
-    "check_probability",
-    "check_success_threshold",
+    "POSITIVE",
+    "PROBABILITY",
+    "SUCCESS_THRESHOLD",
     "sample_index",
     "stable_softmax",
     "to_success",
@@ -47,10 +48,27 @@ DEFAULT_BINS = 5
 MAX_LOGGED_ARMS = 10_000
 
 
+#: Constraints shared by the arm teachers' parameters (see :mod:`teachers.validation`).
+POSITIVE = [Interval(Real, 0, None, closed="neither")]
+PROBABILITY = [Interval(Real, 0, 1)]
+SUCCESS_THRESHOLD = [None, Interval(Real, None, None)]
+_BINS = [None, Interval(Integral, 1, None), SequenceOf(Interval(Integral, 1, None))]
+
+
 def stable_softmax(x: np.ndarray, temperature: float) -> np.ndarray:
-    """``softmax(x / temperature)`` computed without overflow (max subtracted first)."""
-    z = np.asarray(x, dtype=np.float64) / temperature
-    z = z - np.max(z)
+    """``softmax(x / temperature)``, never NaN for real ``x`` (infinities included).
+
+    The maximum is subtracted *before* dividing by the temperature, so no difference is
+    positive: overflow can only give ``-inf``, a weight of 0. Entries equal to ``+inf`` share
+    the probability equally (the limit of the softmax); all ``-inf`` gives a uniform vector.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    top = x.max()
+    if np.isinf(top):
+        hit = x == top
+        return hit / hit.sum()
+    with np.errstate(over="ignore"):
+        z = (x - top) / temperature
     w = np.exp(z)
     return w / w.sum()
 
@@ -62,40 +80,11 @@ def sample_index(p: np.ndarray, rng: np.random.Generator) -> int:
     return min(i, len(p) - 1)
 
 
-def check_positive(value: Any, what: str) -> float:
-    """Validate a strictly positive real parameter (e.g. a temperature) named ``what``."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not float(value) > 0:
-        raise ValueError(f"{what} must be a positive number, got {value!r}")
-    return float(value)
-
-
-def check_probability(value: Any, what: str) -> float:
-    """Validate a probability parameter (a real number in ``[0, 1]``) named ``what``."""
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not 0.0 <= float(value) <= 1.0:
-        raise ValueError(f"{what} must be in [0, 1], got {value!r}")
-    return float(value)
-
-
-def check_success_threshold(value: Any) -> float | None:
-    """Validate a ``success_threshold`` parameter: ``None`` or a finite number."""
-    if value is None:
-        return None
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not np.isfinite(value):
-        raise ValueError(f"success_threshold must be a finite number or None, got {value!r}")
-    return float(value)
-
-
 def to_success(score: float, success_threshold: float | None) -> float:
     """A score as a success in ``[0, 1]``: ``score >= threshold`` if one is set, else clipped."""
     if success_threshold is not None:
         return float(score >= success_threshold)
     return float(np.clip(score, 0.0, 1.0))
-
-
-def _positive_int(value: Any, what: str) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{what} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class ArmSpace:
@@ -130,10 +119,11 @@ class ArmSpace:
             dim = int(task_space.shape[0])
             if bins is None:
                 bins = DEFAULT_BINS
-            if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
-                per_dim = [_positive_int(bins, "bins")] * dim
+            validate_params({"bins": bins}, {"bins": _BINS}, "ArmSpace")
+            if isinstance(bins, numbers.Integral):
+                per_dim = [int(bins)] * dim
             else:
-                per_dim = [_positive_int(b, f"bins {list(bins)!r} entry") for b in bins]
+                per_dim = [int(b) for b in bins]
                 if len(per_dim) != dim:
                     raise ValueError(f"bins {list(bins)!r} has {len(per_dim)} entries for a {dim}-D Box")
             self.shape = tuple(per_dim)
@@ -214,6 +204,10 @@ class ArmTeacher(Teacher):
     """
 
     supported_spaces = (spaces.Discrete, spaces.MultiDiscrete, spaces.Box)
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "bins": _BINS,
+        "arm_names": [None, SequenceOf(str)],
+    }
 
     def __init__(
         self,

@@ -13,27 +13,48 @@ Scores: when ``reward_range=(lo, hi)`` is given, scores are mapped linearly to `
 and clipped (teachDeepRL uses ``(-150, 350)`` for Stump Tracks). Without it the teacher
 sees raw scores; hyperparameters expressed in score units (e.g. ADR's thresholds) are then
 in raw units too.
+
+Parameters and state are declarative: a teacher lists the constraints of its constructor
+parameters in ``_parameter_constraints`` (:mod:`teachers.validation`; checked before its
+``__init__`` runs) and its state in ``_state_fields`` with a ``state_version``
+(:mod:`teachers.state`; checked field by field on :meth:`Teacher.load_state_dict`).
 """
 
 from __future__ import annotations
 
 import abc
 import copy
-import inspect
+import math
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
-from teachers.spaces import UnitBox, check_task_space
+from teachers.spaces import UnitBox, check_task_space, describe_space
+from teachers.state import RNG, Int, StateField, Stateful
+from teachers.validation import (
+    Integral,
+    Interval,
+    ParamValidated,
+    Satisfies,
+    check_real,
+    short_repr,
+)
 
 __all__ = ["Teacher"]
 
-_STATE_VERSION = 1
+
+def _is_reward_range(value: Any) -> bool:
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        return False
+    if any(isinstance(v, bool) or not isinstance(v, numbers.Real) for v in value):
+        return False
+    lo, hi = (float(v) for v in value)
+    return math.isfinite(lo) and math.isfinite(hi) and lo < hi
 
 
-class Teacher(abc.ABC):
+class Teacher(ParamValidated, Stateful, abc.ABC):
     """Base class of all teachers.
 
     :param task_space: the space tasks are drawn from (a ``gymnasium.spaces.Box`` with
@@ -48,6 +69,19 @@ class Teacher(abc.ABC):
     #: Whether :meth:`step_update` does anything (the curriculum loop skips it otherwise).
     requires_step_updates: bool = False
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "seed": [None, Interval(Integral, 0, None)],
+        "reward_range": [None, Satisfies(_is_reward_range, "a pair (lo, hi) of finite real numbers with lo < hi")],
+    }
+    _non_params = ("task_space",)
+    _state_kind = "teacher"
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        "rng": RNG(),
+        "n_samples": Int(low=0),
+        "n_updates": Int(low=0),
+    }
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -55,15 +89,8 @@ class Teacher(abc.ABC):
         reward_range: tuple[float, float] | None = None,
     ) -> None:
         check_task_space(task_space, self.supported_spaces, type(self).__name__)
-        if seed is not None and (
-            not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0
-        ):
-            raise ValueError(f"seed must be a non-negative integer or None, got {seed!r}")
         if reward_range is not None:
-            lo, hi = (float(v) for v in reward_range)
-            if not (np.isfinite(lo) and np.isfinite(hi) and lo < hi):
-                raise ValueError(f"reward_range must be finite (lo, hi) with lo < hi, got {reward_range!r}")
-            reward_range = (lo, hi)
+            reward_range = (float(reward_range[0]), float(reward_range[1]))
         self.task_space = task_space
         self.seed = seed
         self.reward_range = reward_range
@@ -114,95 +141,82 @@ class Teacher(abc.ABC):
         """
         return {}
 
-    # ------------------------------------------------------------------ parameters & state
+    # ------------------------------------------------------------------ state
+    def _state_context(self) -> dict[str, Any]:
+        return {"task_space": describe_space(self.task_space)}
+
     @classmethod
-    def _param_names(cls) -> list[str]:
-        sig = inspect.signature(cls.__init__)
-        return [
-            name
-            for name, p in sig.parameters.items()
-            if name not in ("self", "task_space")
-            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-        ]
+    def from_state_dict(cls, task_space: spaces.Space, state: dict[str, Any]) -> Teacher:  # type: ignore[override]
+        """A teacher built with the parameters of ``state`` (seed included), then loaded.
 
-    def get_params(self) -> dict[str, Any]:
-        """Constructor arguments (except ``task_space``), as scikit-learn's ``get_params``.
+        For users who have a state but not the parameters it was made with.
 
-        Every constructor argument must be stored under an attribute of the same name.
+        :param task_space: the task space (must equal the state's).
+        :param state: a :meth:`state_dict` of this class.
+        :raises ValueError: for a state of another class or anything :meth:`load_state_dict`
+            refuses.
         """
-        return {name: copy.deepcopy(getattr(self, name)) for name in self._param_names()}
-
-    def state_dict(self) -> dict[str, Any]:
-        """Everything needed to continue exactly: a picklable, deep-copied dict.
-
-        The default captures every instance attribute (RNG included); subclasses holding
-        unpicklable objects override it.
-        """
-        return {
-            "teacher": type(self).__name__,
-            "version": _STATE_VERSION,
-            "params": self.get_params(),
-            "attributes": copy.deepcopy(self.__dict__),
-        }
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict`; the teacher then continues the identical sequence.
-
-        :raises ValueError: if the state belongs to another teacher class or version.
-        """
-        if not isinstance(state, dict) or "attributes" not in state:
-            raise ValueError(f"not a teacher state dict: keys {sorted(state) if isinstance(state, dict) else type(state)}")
-        if state.get("teacher") != type(self).__name__:
-            raise ValueError(f"state of teacher {state.get('teacher')!r} cannot be loaded into {type(self).__name__}")
-        if state.get("version") != _STATE_VERSION:
-            raise ValueError(f"unsupported teacher state version {state.get('version')!r}")
-        self.__dict__.update(copy.deepcopy(state["attributes"]))
+        if not isinstance(state, dict) or state.get(cls._state_kind) != cls.__name__:
+            got = state.get(cls._state_kind) if isinstance(state, dict) else state
+            raise ValueError(f"{cls.__name__}.from_state_dict: not a {cls.__name__} state: {short_repr(got)}")
+        params = state.get("params")
+        if not isinstance(params, dict) or set(params) != set(cls._param_names()):
+            raise ValueError(
+                f"{cls.__name__}.from_state_dict: state params must have keys {cls._param_names()}, "
+                f"got {short_repr(params)}"
+            )
+        teacher = cls(task_space, **copy.deepcopy(params))
+        teacher.load_state_dict(state)
+        return teacher
 
     # ------------------------------------------------------------------ validation helpers
     def check_task(self, task: Any) -> Any:
-        """Return ``task`` as an array of the space, or raise a ``ValueError`` naming it."""
+        """Return ``task`` as an array of the space, or raise a ``ValueError`` naming it.
+
+        A task must be numeric (ints or floats; not strings, bools, ``None`` or objects), of
+        the space's shape, finite and inside the space (integers for discrete spaces).
+        """
         space = self.task_space
+        try:
+            arr = np.asarray(task)
+        except (TypeError, ValueError):  # ragged nested sequences
+            raise ValueError(f"task {short_repr(task)} is not a numeric array") from None
+        if arr.dtype.kind not in "iuf":
+            raise ValueError(f"task {short_repr(task)} is not numeric (dtype {arr.dtype})")
         if isinstance(space, spaces.Box):
             unit = self.unit
-            arr = np.asarray(task, dtype=np.float64)
+            arr = arr.astype(np.float64)
             if arr.shape != space.shape:
-                raise ValueError(f"task {task!r} has shape {arr.shape}, expected {space.shape}")
+                raise ValueError(f"task {short_repr(task)} has shape {arr.shape}, expected {space.shape}")
             # One pass for the common case (NaN fails both comparisons); explain on failure.
             if not ((arr >= unit.low_tol).all() and (arr <= unit.high_tol).all()):
                 if not np.all(np.isfinite(arr)):
-                    raise ValueError(f"task {task!r} is not finite")
+                    raise ValueError(f"task {short_repr(task)} is not finite")
                 raise ValueError(
-                    f"task {task!r} is outside the task space [{space.low.tolist()}, {space.high.tolist()}]"
+                    f"task {short_repr(task)} is outside the task space [{space.low.tolist()}, {space.high.tolist()}]"
                 )
             return np.minimum(np.maximum(arr, unit.low), unit.high)
         if isinstance(space, spaces.Discrete):
-            arr = np.asarray(task)
-            if arr.shape not in ((), (1,)) or not np.issubdtype(arr.dtype, np.integer):
-                raise ValueError(f"task {task!r} is not an integer arm of {space}")
+            if arr.shape not in ((), (1,)) or arr.dtype.kind not in "iu":
+                raise ValueError(f"task {short_repr(task)} is not an integer arm of {space}")
             value = int(arr.reshape(()))
             if not space.contains(np.int64(value)):
-                raise ValueError(f"task {task!r} is outside {space}")
+                raise ValueError(f"task {short_repr(task)} is outside {space}")
             return np.int64(value)
         if isinstance(space, spaces.MultiDiscrete):
-            arr = np.asarray(task)
-            if arr.shape != space.shape or not np.issubdtype(arr.dtype, np.integer):
-                raise ValueError(f"task {task!r} does not match {space} (shape {space.shape}, integers)")
-            arr = arr.astype(space.dtype)
-            if not space.contains(arr):
-                raise ValueError(f"task {task!r} is outside {space}")
-            return arr
+            if arr.shape != space.shape or arr.dtype.kind not in "iu":
+                raise ValueError(f"task {short_repr(task)} does not match {space} (shape {space.shape}, integers)")
+            if not (arr >= space.start).all() or not (arr < np.asarray(space.start) + space.nvec).all():
+                raise ValueError(f"task {short_repr(task)} is outside {space}")
+            return arr.astype(space.dtype)
         raise ValueError(f"unsupported task space {space!r}")
 
     @staticmethod
     def check_score(score: Any) -> float:
-        """Return ``score`` as a float, or raise a ``ValueError`` naming it."""
-        try:
-            value = float(np.asarray(score, dtype=np.float64).reshape(()))
-        except (TypeError, ValueError) as err:
-            raise ValueError(f"score {score!r} is not a real number") from err
-        if not np.isfinite(value):
-            raise ValueError(f"score {score!r} is not finite")
-        return value
+        """Return ``score`` as a float, or raise a ``ValueError`` naming it (see
+        :func:`teachers.validation.check_real`: strings, bools, sequences, NaN, infinities
+        and numbers beyond float range are refused)."""
+        return check_real(score, "score")
 
     def normalize_score(self, score: float) -> float:
         """Map a raw score through :attr:`reward_range` (identity when it is ``None``)."""

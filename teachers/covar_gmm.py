@@ -8,13 +8,15 @@ Portelas et al. (CoRL 2019) as a baseline of ALP-GMM.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
 from teachers.gmm import GMMTeacher
 from teachers.registry import register
+from teachers.state import Array, Int, StateField
+from teachers.validation import Boolean
 
 __all__ = ["CovarGMMTeacher"]
 
@@ -49,6 +51,14 @@ class CovarGMMTeacher(GMMTeacher):
     :param absolute_lp: use ``|covariance|`` instead of ``max(covariance, 0)``. Default False.
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {"absolute_lp": [Boolean()]}
+    state_version: ClassVar[int] = 2
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        # (task, t, score) of the episodes since the last fit; the first _n_pending are used.
+        "_points": Array("f", ("fit_rate", lambda t: t.unit.dim + 2)),
+        "_n_pending": Int(low=0, below="fit_rate"),
+    }
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -65,8 +75,8 @@ class CovarGMMTeacher(GMMTeacher):
         super().__init__(
             task_space, seed, reward_range, fit_rate, potential_ks, criterion, random_task_ratio, nb_em_init, initial_dist
         )
-        self.absolute_lp = bool(absolute_lp)
-        self._points = np.empty((self.fit_rate, self.unit.dim + 2))  # (task, t, score) since the last fit
+        self.absolute_lp = absolute_lp
+        self._points = np.zeros((self.fit_rate, self.unit.dim + 2))  # (task, t, score) since the last fit
         self._n_pending = 0
 
     def _update(self, task: np.ndarray, score: float) -> None:

@@ -12,15 +12,16 @@ default ``k = 2..10`` cost about as much as two separate ones.
 from __future__ import annotations
 
 import bisect
-import numbers
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
 from teachers.base import Teacher
+from teachers.state import Array, Float, Int, ListOf, Optional, Record, StateField
+from teachers.validation import Integral, Interval, Options, Real, Satisfies, SequenceOf, short_repr
 
 __all__ = ["GMMTeacher", "GaussianMixtureFit", "fit_gmms", "kmeans_labels", "select_gmm"]
 
@@ -255,6 +256,31 @@ class GMMTeacher(Teacher):
     uniform, or drawn from ``initial_dist`` when given.
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "fit_rate": [Interval(Integral, 1, None)],
+        "potential_ks": [SequenceOf(Interval(Integral, 1, None))],
+        "criterion": [Options(("aic", "bic"))],
+        "random_task_ratio": [Interval(Real, 0, 1)],
+        "nb_em_init": [Interval(Integral, 1, None)],
+        "initial_dist": [
+            None,
+            Satisfies(lambda d: isinstance(d, Mapping) and set(d) == {"mean", "std"}, "a dict {'mean': ..., 'std': ...}"),
+        ],
+    }
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        # The kept mixture (unit coordinates, see _set_gmm); None before the first fit.
+        "_gmm": Optional(Record({
+            "weights": Array("f", (None,)),
+            "means": Array("f", (None, "unit.dim")),
+            "cov": Array("f", (None, "unit.dim", "unit.dim")),
+            "lp": Array("f", (None,)),
+            "raw_means": Array("f", (None, "unit.dim")),
+            "raw_chol": Array("f", (None, "unit.dim", "unit.dim")),
+            "cum_p": ListOf(Float()),
+        })),
+        "n_fits": Int(low=0),
+    }
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -268,20 +294,12 @@ class GMMTeacher(Teacher):
         initial_dist: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range)
-        ks = tuple(potential_ks) if isinstance(potential_ks, Sequence | np.ndarray) else ()
-        if not ks or not all(isinstance(k, numbers.Integral) and k >= 1 for k in ks):
-            raise ValueError(f"potential_ks must be a non-empty sequence of integers >= 1, got {potential_ks!r}")
-        self.potential_ks = tuple(int(k) for k in ks)
-        if not isinstance(fit_rate, numbers.Integral) or fit_rate < max(self.potential_ks):
+        self.potential_ks = tuple(int(k) for k in potential_ks)
+        if fit_rate < max(self.potential_ks):
             raise ValueError(
-                f"fit_rate must be an integer >= max(potential_ks) = {max(self.potential_ks)}, got {fit_rate!r}"
+                f"{type(self).__name__}: fit_rate must be >= max(potential_ks) = {max(self.potential_ks)}, "
+                f"got {fit_rate!r}"
             )
-        if criterion not in ("aic", "bic"):
-            raise ValueError(f"criterion must be 'aic' or 'bic', got {criterion!r}")
-        if not (isinstance(random_task_ratio, numbers.Real) and 0.0 <= random_task_ratio <= 1.0):
-            raise ValueError(f"random_task_ratio must be in [0, 1], got {random_task_ratio!r}")
-        if not isinstance(nb_em_init, numbers.Integral) or nb_em_init < 1:
-            raise ValueError(f"nb_em_init must be an integer >= 1, got {nb_em_init!r}")
         self.fit_rate = int(fit_rate)
         self.criterion = criterion
         self.random_task_ratio = float(random_task_ratio)
@@ -289,6 +307,7 @@ class GMMTeacher(Teacher):
         self.initial_dist = initial_dist
         self._init_mean, self._init_std = self._check_initial_dist(initial_dist)
         self._gmm: dict[str, np.ndarray] | None = None  # unit-space mixture, see _set_gmm
+        self.n_fits = 0
 
     def _check_initial_dist(self, dist: dict[str, Any] | None) -> tuple[np.ndarray | None, np.ndarray | None]:
         if dist is None:
@@ -298,9 +317,12 @@ class GMMTeacher(Teacher):
             mean = np.broadcast_to(np.asarray(dist["mean"], dtype=np.float64), (d,))
             std = np.broadcast_to(np.asarray(dist["std"], dtype=np.float64), (d,))
         except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(f"initial_dist must be {{'mean': ..., 'std': ...}} of {d} values, got {dist!r}") from err
+            raise ValueError(
+                f"{type(self).__name__}: initial_dist must be {{'mean': ..., 'std': ...}} of {d} numbers, "
+                f"got {short_repr(dist)}"
+            ) from err
         if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)):
-            raise ValueError(f"initial_dist needs a finite mean and std > 0, got {dist!r}")
+            raise ValueError(f"{type(self).__name__}: initial_dist needs a finite mean and std > 0, got {short_repr(dist)}")
         return self.unit.to_unit(mean), std / self.unit.range
 
     # ------------------------------------------------------------------ sampling
@@ -334,7 +356,10 @@ class GMMTeacher(Teacher):
         """Keep ``fit`` (unit space) with per-component learning progress ``lp`` (>= 0)."""
         d = self.unit.dim
         lp = np.maximum(np.asarray(lp, dtype=np.float64), 0.0)
-        p = lp if lp.sum() > 0 else fit.weights  # no progress anywhere: follow the data
+        top = lp.max()
+        # Relative to the largest, so the cumulative sum cannot overflow for any finite LPs;
+        # no progress anywhere: follow the data.
+        p = lp / top if top > 0 else fit.weights
         task_cov = fit.covariances[:, :d, :d]
         self._gmm = {
             "weights": fit.weights, "means": fit.means[:, :d], "cov": task_cov, "lp": lp,
@@ -342,6 +367,15 @@ class GMMTeacher(Teacher):
             "raw_chol": self.unit.range[:, None] * np.linalg.cholesky(task_cov),
             "cum_p": np.cumsum(p).tolist(),
         }
+        self.n_fits += 1
+
+    def _check_state_consistency(self, values: dict[str, Any]) -> None:
+        g = values["_gmm"]
+        if g is not None:
+            k = len(g["weights"])
+            sizes = {name: len(v) for name, v in g.items()}
+            if k < 1 or any(n != k for n in sizes.values()):
+                raise ValueError(f"{type(self).__name__}: state field '_gmm' has inconsistent component counts {sizes}")
 
     def _fit(self, X: np.ndarray) -> GaussianMixtureFit:
         return select_gmm(X, self.potential_ks, self.criterion, self.rng, self.nb_em_init)

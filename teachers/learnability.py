@@ -22,16 +22,17 @@ defaults (``window`` 20, ``uniform_prob`` 0.2, ``"dist"``) are teachrl's, not th
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, check_probability, check_success_threshold, to_success
+from teachers.arms import PROBABILITY, SUCCESS_THRESHOLD, ArmTeacher, to_success
 from teachers.progress.arms import ArmWindowTracker
 from teachers.registry import register
+from teachers.state import Nested, StateField
+from teachers.validation import Integral, Interval, Options
 
 __all__ = ["LearnabilityTeacher"]
 
@@ -57,6 +58,16 @@ class LearnabilityTeacher(ArmTeacher):
         clipped to ``[0, 1]``: pass successes (the curriculum loop's ``score="success"``).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "window": [Interval(Integral, 1, None)],
+        "sampling": [Options(_SAMPLINGS)],
+        "topk": [None, Interval(Integral, 1, None)],
+        "uniform_prob": PROBABILITY,
+        "success_threshold": SUCCESS_THRESHOLD,
+    }
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {"tracker": Nested()}
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -71,15 +82,11 @@ class LearnabilityTeacher(ArmTeacher):
         success_threshold: float | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
-        if sampling not in _SAMPLINGS:
-            raise ValueError(f"sampling must be one of {list(_SAMPLINGS)}, got {sampling!r}")
-        if topk is not None and (not isinstance(topk, numbers.Integral) or isinstance(topk, bool) or topk < 1):
-            raise ValueError(f"topk must be a positive integer or None, got {topk!r}")
         self.window = window
         self.sampling = sampling
         self.topk = topk
-        self.uniform_prob = check_probability(uniform_prob, "uniform_prob")
-        self.success_threshold = check_success_threshold(success_threshold)
+        self.uniform_prob = uniform_prob
+        self.success_threshold = success_threshold
         # An arm without data reads p = 0.5: the highest learnability.
         self.tracker = ArmWindowTracker(self.n_arms, window=window, empty_value=0.5)
 

@@ -22,16 +22,17 @@ to turn each score into ``score >= threshold``. Other scores are clipped to ``[0
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, check_probability, check_success_threshold, to_success
+from teachers.arms import PROBABILITY, SUCCESS_THRESHOLD, ArmTeacher, to_success
 from teachers.progress.arms import ArmEMATracker
 from teachers.registry import register
+from teachers.state import Nested, StateField
+from teachers.validation import Interval, Real
 
 __all__ = ["LearningProgressTeacher", "lp_probabilities", "reweight"]
 
@@ -76,6 +77,15 @@ class LearningProgressTeacher(ArmTeacher):
         (compared after ``reward_range`` normalization when that is set).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "ema_alpha": [Interval(Real, 0, 1, closed="right")],
+        "p_theta": [Interval(Real, 0, 0.5, closed="neither")],
+        "uniform_prob": PROBABILITY,
+        "success_threshold": SUCCESS_THRESHOLD,
+    }
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {"tracker": Nested()}
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -89,12 +99,9 @@ class LearningProgressTeacher(ArmTeacher):
         success_threshold: float | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
-        if not isinstance(p_theta, numbers.Real) or isinstance(p_theta, bool) or not 0.0 < float(p_theta) < 0.5:
-            raise ValueError(f"p_theta must be in (0, 0.5), got {p_theta!r}")
-        success_threshold = check_success_threshold(success_threshold)
         self.ema_alpha = ema_alpha
-        self.p_theta = float(p_theta)
-        self.uniform_prob = check_probability(uniform_prob, "uniform_prob")
+        self.p_theta = p_theta
+        self.uniform_prob = uniform_prob
         self.success_threshold = success_threshold
         self.tracker = ArmEMATracker(self.n_arms, fast_alpha=ema_alpha, slow_alpha=ema_alpha)
 

@@ -28,15 +28,17 @@ higher). ``MultiDiscrete`` and binned ``Box`` spaces work too (their arms are th
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import MAX_LOGGED_ARMS, ArmTeacher, check_positive, sample_index
+from teachers.arms import MAX_LOGGED_ARMS, POSITIVE, PROBABILITY, ArmTeacher, sample_index
+from teachers.progress.arms import mix
 from teachers.registry import register
+from teachers.state import DictOf, Float, Int, StateField
+from teachers.validation import Integral, Interval, Options, Real
 
 __all__ = ["PLRTeacher", "rank_weights"]
 
@@ -59,6 +61,8 @@ def rank_weights(scores: np.ndarray, temperature: float, transform: str = "rank"
         h = 1.0 / ranks
     elif transform == "power":
         h = np.maximum(scores, 0.0)
+        top = h.max(initial=0.0)
+        h = h / top if top > 0 else h  # h**(1/β) of raw scores overflows; the weights are relative
     else:
         raise ValueError(f"score transform {transform!r} is not one of {_TRANSFORMS}")
     w = h ** (1.0 / temperature)
@@ -85,6 +89,22 @@ class PLRTeacher(ArmTeacher):
     :param buffer_size: at most this many seen levels are kept (``None``: all).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "temperature": POSITIVE,
+        "staleness_coef": PROBABILITY,
+        "replay_prob": PROBABILITY,
+        "replay_schedule": [Options(_SCHEDULES)],
+        "score_transform": [Options(_TRANSFORMS)],
+        "score_alpha": [Interval(Real, 0, 1, closed="right")],
+        "buffer_size": [None, Interval(Integral, 1, None)],
+    }
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        "scores": DictOf(Int(low=0, below="n_arms"), Float()),
+        "last_sampled": DictOf(Int(low=0, below="n_arms"), Int(low=0)),
+        "clock": Int(low=0),
+    }
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -101,29 +121,13 @@ class PLRTeacher(ArmTeacher):
         buffer_size: int | None = None,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
-
-        def unit_interval(v: Any, what: str, open_low: bool = False) -> float:
-            ok = isinstance(v, numbers.Real) and not isinstance(v, bool)
-            ok = ok and (0.0 < float(v) <= 1.0 if open_low else 0.0 <= float(v) <= 1.0)
-            if not ok:
-                raise ValueError(f"{what} must be in {'(0' if open_low else '[0'}, 1], got {v!r}")
-            return float(v)
-
-        if replay_schedule not in _SCHEDULES:
-            raise ValueError(f"replay_schedule {replay_schedule!r} is not one of {_SCHEDULES}")
-        if score_transform not in _TRANSFORMS:
-            raise ValueError(f"score_transform {score_transform!r} is not one of {_TRANSFORMS}")
-        if buffer_size is not None and (
-            not isinstance(buffer_size, numbers.Integral) or isinstance(buffer_size, bool) or buffer_size < 1
-        ):
-            raise ValueError(f"buffer_size must be a positive integer or None, got {buffer_size!r}")
-        self.temperature = check_positive(temperature, "temperature")
-        self.staleness_coef = unit_interval(staleness_coef, "staleness_coef")
-        self.replay_prob = unit_interval(replay_prob, "replay_prob")
+        self.temperature = temperature
+        self.staleness_coef = staleness_coef
+        self.replay_prob = replay_prob
         self.replay_schedule = replay_schedule
         self.score_transform = score_transform
-        self.score_alpha = unit_interval(score_alpha, "score_alpha", open_low=True)
-        self.buffer_size = None if buffer_size is None else int(buffer_size)
+        self.score_alpha = score_alpha
+        self.buffer_size = buffer_size
         # Seen levels only (insertion-ordered, so deterministic): arm -> score.
         self.scores: dict[int, float] = {}
         # Arm -> sample clock when last drawn; staleness = clock - last (0 before any draw).
@@ -193,7 +197,7 @@ class PLRTeacher(ArmTeacher):
 
     def _update_arm(self, arm: int, score: float) -> None:
         if arm in self.scores:
-            self.scores[arm] = (1.0 - self.score_alpha) * self.scores[arm] + self.score_alpha * score
+            self.scores[arm] = mix(self.scores[arm], score, self.score_alpha)
             return
         if self.buffer_size is not None and len(self.scores) >= self.buffer_size:
             worst = min(self.scores, key=self.scores.__getitem__)

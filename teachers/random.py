@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
@@ -26,6 +26,7 @@ class RandomTeacher(Teacher):
     """
 
     supported_spaces = (spaces.Box, spaces.Discrete, spaces.MultiDiscrete)
+    state_version: ClassVar[int] = 1  # the RNG and counters only (Teacher's fields)
 
     def _sample(self) -> Any:
         space = self.task_space

@@ -43,13 +43,15 @@ the tree at a few hundred nodes, in higher dimensions it grows by about one spli
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
 from teachers.base import Teacher
 from teachers.registry import register
+from teachers.state import Array, Float, Int, ListOf, Optional, Record, StateField, TupleOf, Via
+from teachers.validation import Boolean, Integral, Interval, Real
 
 __all__ = ["RIACTeacher"]
 
@@ -89,9 +91,9 @@ class _Region:
         self.high = high
         self.capacity = capacity
         # Buffers with some slack, compacted when full: amortized O(1) appends in time order.
-        size = capacity + capacity // 8 + 8
-        self._tasks = np.empty((size, dim))
-        self._scores = np.empty(size)
+        size = self.buffer_size(capacity)
+        self._tasks = np.zeros((size, dim))
+        self._scores = np.zeros(size)
         self._csum = np.zeros(size + 1)  # _csum[i] = sum of _scores[:i]
         self._start = 0
         self._end = 0
@@ -101,6 +103,29 @@ class _Region:
 
     def __len__(self) -> int:
         return self._end - self._start
+
+    @staticmethod
+    def buffer_size(capacity: int) -> int:
+        """Rows of the buffers of a region holding ``capacity`` pairs."""
+        return capacity + capacity // 8 + 8
+
+    def to_state(self) -> dict[str, Any]:
+        """Everything of the region, buffers (and prefix sums) included: a deep copy."""
+        return {
+            "low": self.low.copy(), "high": self.high.copy(), "tasks": self._tasks.copy(),
+            "scores": self._scores.copy(), "csum": self._csum.copy(), "start": self._start, "end": self._end,
+            "alp": self.alp, "split": self.split, "children": self.children,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], capacity: int) -> _Region:
+        """The region of a checked :meth:`to_state` dict (its arrays are taken over)."""
+        region = cls(state["low"], state["high"], capacity, state["tasks"].shape[1])
+        region._tasks, region._scores, region._csum = state["tasks"], state["scores"], state["csum"]
+        region._start, region._end, region.alp = state["start"], state["end"], state["alp"]
+        region.split = None if state["split"] is None else (state["split"][0], state["split"][1])
+        region.children = None if state["children"] is None else (state["children"][0], state["children"][1])
+        return region
 
     @property
     def tasks(self) -> np.ndarray:
@@ -172,6 +197,40 @@ class RIACTeacher(Teacher):
         in the reference).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "max_region_size": [Interval(Integral, 2, None)],
+        "alp_window": [Interval(Integral, 2, None)],
+        "nb_split_attempts": [Interval(Integral, 1, None)],
+        "min_region_size": [None, Interval(Integral, 0, None)],
+        "min_dims_range_ratio": [Interval(Real, 0, 0.5, closed="left")],
+        "discard_ratio": [Interval(Real, 0, 1, closed="neither")],
+        "random_task_ratio": [Interval(Real, 0, 1)],
+        "worst_task_ratio": [Interval(Real, 0, 1)],
+        "worst_task_noise": [Interval(Real, 0, None)],
+        "sampling_in_leaves_only": [Boolean()],
+    }
+    state_version: ClassVar[int] = 2
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        # Every node of the region tree, in creation order (children after their parent).
+        "regions": Via(
+            ListOf(Record({
+                "low": Array("f", ("unit.dim",)),
+                "high": Array("f", ("unit.dim",)),
+                "tasks": Array("f", (lambda t: _Region.buffer_size(t.max_region_size + 1), "unit.dim")),
+                "scores": Array("f", (lambda t: _Region.buffer_size(t.max_region_size + 1),)),
+                "csum": Array("f", (lambda t: _Region.buffer_size(t.max_region_size + 1) + 1,)),
+                "start": Int(low=0),
+                "end": Int(low=0, high=lambda t: _Region.buffer_size(t.max_region_size + 1)),
+                "alp": Float(),
+                "split": Optional(TupleOf(Int(low=0, below="unit.dim"), Float())),
+                "children": Optional(TupleOf(Int(low=1), Int(low=1))),
+            })),
+            to_state=lambda regions: [r.to_state() for r in regions],
+            from_state=lambda t, stored: [_Region.from_state(r, t.max_region_size + 1) for r in stored],
+        ),
+        "n_splits": Int(low=0),
+    }
+
     def __init__(
         self,
         task_space: spaces.Box,
@@ -189,25 +248,16 @@ class RIACTeacher(Teacher):
         sampling_in_leaves_only: bool = False,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range)
-        if int(max_region_size) < 2:
-            raise ValueError(f"max_region_size must be >= 2, got {max_region_size!r}")
-        if int(alp_window) < 2:
-            raise ValueError(f"alp_window must be >= 2, got {alp_window!r}")
-        if int(nb_split_attempts) < 1:
-            raise ValueError(f"nb_split_attempts must be >= 1, got {nb_split_attempts!r}")
-        if min_region_size is not None and not 0 <= int(min_region_size) <= max_region_size // 2:
-            raise ValueError(f"min_region_size must be in [0, max_region_size // 2], got {min_region_size!r}")
-        if not 0.0 <= min_dims_range_ratio < 0.5:
-            raise ValueError(f"min_dims_range_ratio must be in [0, 0.5), got {min_dims_range_ratio!r}")
-        if not 0.0 < discard_ratio < 1.0:
-            raise ValueError(f"discard_ratio must be in (0, 1), got {discard_ratio!r}")
-        if not (0.0 <= random_task_ratio and 0.0 <= worst_task_ratio and random_task_ratio + worst_task_ratio <= 1.0):
+        if min_region_size is not None and min_region_size > max_region_size // 2:
             raise ValueError(
-                f"random_task_ratio {random_task_ratio!r} and worst_task_ratio {worst_task_ratio!r} "
-                "must be >= 0 with a sum <= 1"
+                f"RIACTeacher: min_region_size must be <= max_region_size // 2 = {max_region_size // 2}, "
+                f"got {min_region_size!r}"
             )
-        if not worst_task_noise >= 0.0:
-            raise ValueError(f"worst_task_noise must be >= 0, got {worst_task_noise!r}")
+        if random_task_ratio + worst_task_ratio > 1.0:
+            raise ValueError(
+                f"RIACTeacher: random_task_ratio + worst_task_ratio must be <= 1, got random_task_ratio="
+                f"{random_task_ratio!r} and worst_task_ratio={worst_task_ratio!r}"
+            )
         self.max_region_size = int(max_region_size)
         self.alp_window = int(alp_window)
         self.nb_split_attempts = int(nb_split_attempts)
@@ -217,7 +267,7 @@ class RIACTeacher(Teacher):
         self.random_task_ratio = float(random_task_ratio)
         self.worst_task_ratio = float(worst_task_ratio)
         self.worst_task_noise = float(worst_task_noise)
-        self.sampling_in_leaves_only = bool(sampling_in_leaves_only)
+        self.sampling_in_leaves_only = sampling_in_leaves_only
 
         self._min_points = self.max_region_size // 20 if min_region_size is None else int(min_region_size)
         d = self.unit.dim
@@ -225,6 +275,27 @@ class RIACTeacher(Teacher):
         self._alps = np.zeros(1)  # ALP of every node, indexed like self.regions
         self._candidates = np.zeros(1, dtype=np.int64)  # node ids sampling chooses among
         self.n_splits = 0
+
+    def _check_state_consistency(self, values: dict[str, Any]) -> None:
+        n = len(values["regions"])
+        if n < 1:
+            raise ValueError("RIACTeacher: state field 'regions' is empty (the root region is missing)")
+        for i, r in enumerate(values["regions"]):
+            if r["start"] > r["end"] or (r["children"] is not None and max(r["children"]) >= n) or (
+                (r["split"] is None) != (r["children"] is None)
+            ):
+                raise ValueError(f"RIACTeacher: state field 'regions' item {i} is inconsistent (start/end/split/children)")
+
+    def _assign_state(self, values: dict[str, Any]) -> None:
+        super()._assign_state(values)
+        self._alps = np.array([r.alp for r in self.regions], dtype=np.float64)
+        self._set_candidates()
+
+    def _set_candidates(self) -> None:
+        if self.sampling_in_leaves_only:
+            self._candidates = np.array([i for i, r in enumerate(self.regions) if r.children is None])
+        else:
+            self._candidates = np.arange(len(self.regions))
 
     # ------------------------------------------------------------------ learning
     def _update(self, task: np.ndarray, score: float) -> None:
@@ -302,10 +373,7 @@ class RIACTeacher(Teacher):
         region.split = (dim, thr)
         region.children = (first, first + 1)
         self._alps = np.append(self._alps, [c.alp for c in children])
-        if self.sampling_in_leaves_only:
-            self._candidates = np.array([i for i, r in enumerate(self.regions) if r.children is None])
-        else:
-            self._candidates = np.arange(len(self.regions))
+        self._set_candidates()
         self.n_splits += 1
         return True
 

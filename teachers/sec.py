@@ -17,15 +17,17 @@ gives mild preferences; lower it, or feed larger-scale signals, for sharper ones
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, check_positive, stable_softmax
+from teachers.arms import POSITIVE, ArmTeacher, stable_softmax
+from teachers.progress.arms import mix
 from teachers.registry import register
+from teachers.state import Array, StateField
+from teachers.validation import Interval, Real
 
 __all__ = ["SECTeacher"]
 
@@ -44,6 +46,14 @@ class SECTeacher(ArmTeacher):
     :param q_init: initial value Q₀ of every arm (default 0.0).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "alpha": [Interval(Real, 0, 1, closed="right")],
+        "temperature": POSITIVE,
+        "q_init": [Interval(Real, None, None)],
+    }
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {"q": Array("f", ("n_arms",))}
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -56,20 +66,16 @@ class SECTeacher(ArmTeacher):
         q_init: float = 0.0,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
-        if not isinstance(alpha, numbers.Real) or isinstance(alpha, bool) or not 0.0 < float(alpha) <= 1.0:
-            raise ValueError(f"alpha must be in (0, 1], got {alpha!r}")
-        if not isinstance(q_init, numbers.Real) or isinstance(q_init, bool) or not np.isfinite(q_init):
-            raise ValueError(f"q_init must be a finite number, got {q_init!r}")
-        self.alpha = float(alpha)
-        self.temperature = check_positive(temperature, "temperature")
-        self.q_init = float(q_init)
+        self.alpha = alpha
+        self.temperature = temperature
+        self.q_init = q_init
         self.q = np.full(self.n_arms, self.q_init, dtype=np.float64)
 
     def arm_probabilities(self) -> np.ndarray:
         return stable_softmax(self.q, self.temperature)
 
     def _update_arm(self, arm: int, score: float) -> None:
-        self.q[arm] = self.alpha * score + (1.0 - self.alpha) * self.q[arm]
+        self.q[arm] = mix(float(self.q[arm]), score, self.alpha)
 
     def internals(self) -> dict[str, Any]:
         out = super().internals()

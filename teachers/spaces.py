@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["UnitBox", "check_task_space"]
+__all__ = ["UnitBox", "check_task_space", "describe_space"]
 
 
 def check_task_space(
@@ -27,6 +27,28 @@ def check_task_space(
         if np.any(high <= low):
             bad = np.flatnonzero(high <= low).tolist()
             raise ValueError(f"task space needs low < high; dimensions {bad} have low={low[bad]}, high={high[bad]}")
+
+
+def describe_space(space: spaces.Space) -> dict:
+    """A plain (picklable, comparable) description of a task space, stored in teacher states.
+
+    ``{"type": "Box", "shape": [...], "dtype": "float32", "low": [...], "high": [...]}``,
+    ``{"type": "Discrete", "n": ..., "start": ...}`` or ``{"type": "MultiDiscrete", "nvec":
+    [...], "start": [...], "dtype": ...}``; other spaces by ``repr``.
+    """
+    if isinstance(space, spaces.Box):
+        return {
+            "type": "Box", "shape": list(space.shape), "dtype": str(space.dtype),
+            "low": np.asarray(space.low).tolist(), "high": np.asarray(space.high).tolist(),
+        }
+    if isinstance(space, spaces.Discrete):
+        return {"type": "Discrete", "n": int(space.n), "start": int(space.start)}
+    if isinstance(space, spaces.MultiDiscrete):
+        return {
+            "type": "MultiDiscrete", "nvec": np.asarray(space.nvec).tolist(),
+            "start": np.asarray(space.start).tolist(), "dtype": str(space.dtype),
+        }
+    return {"type": type(space).__name__, "repr": repr(space)}
 
 
 class UnitBox:

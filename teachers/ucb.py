@@ -12,16 +12,17 @@ given (after ``reward_range``, if any), so any non-negative learnability signal 
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 
-from teachers.arms import ArmTeacher, check_positive, stable_softmax
+from teachers.arms import POSITIVE, ArmTeacher, stable_softmax
 from teachers.progress.arms import ArmWindowTracker
 from teachers.registry import register
+from teachers.state import Nested, StateField
+from teachers.validation import Integral, Interval, Real
 
 __all__ = ["UCBTeacher"]
 
@@ -44,6 +45,14 @@ class UCBTeacher(ArmTeacher):
     :param temperature: softmax temperature τ (DUMP: 0.1).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "window": [Interval(Integral, 1, None)],
+        "c": [Interval(Real, 0, None)],
+        "temperature": POSITIVE,
+    }
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {"tracker": Nested()}
+
     def __init__(
         self,
         task_space: spaces.Space,
@@ -56,18 +65,17 @@ class UCBTeacher(ArmTeacher):
         temperature: float = 0.1,
     ) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range, bins=bins, arm_names=arm_names)
-        if not isinstance(c, numbers.Real) or isinstance(c, bool) or not float(c) >= 0:
-            raise ValueError(f"c must be a non-negative number, got {c!r}")
         self.window = window
-        self.c = float(c)
-        self.temperature = check_positive(temperature, "temperature")
+        self.c = c
+        self.temperature = temperature
         self.tracker = ArmWindowTracker(self.n_arms, window=window)
 
     def ucb_scores(self) -> np.ndarray:
         """``L_j + c·sqrt(2·ln(N+1)/(n_j+1))`` for every arm."""
         n = self.tracker.counts.astype(np.float64)
         bonus = np.sqrt(2.0 * np.log(n.sum() + 1.0) / (n + 1.0))
-        return self.tracker.means() + self.c * bonus
+        with np.errstate(over="ignore"):  # c * bonus may overflow to inf: the softmax's limit
+            return self.tracker.means() + self.c * bonus
 
     def arm_probabilities(self) -> np.ndarray:
         return stable_softmax(self.ucb_scores(), self.temperature)

@@ -30,7 +30,9 @@ strings, bools, sequences and numbers that do not fit a float64.
 from __future__ import annotations
 
 import abc
+import copy
 import functools
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -317,11 +319,31 @@ class ParamValidated:
 
     Each class may declare ``_parameter_constraints`` (name -> list of constraints); those
     of its bases are inherited and may be overridden by name. Every ``__init__`` defined in
-    a subclass is wrapped so that the arguments it receives are validated before its body
-    runs; its signature is unchanged (``inspect.signature`` follows the wrapper).
+    a subclass is wrapped so that its arguments (defaults included) are validated before its
+    body runs; its signature is unchanged (``inspect.signature`` follows the wrapper).
     """
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {}
+    #: Constructor arguments that are not parameters (e.g. a teacher's ``task_space``).
+    _non_params: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def _param_names(cls) -> list[str]:
+        """Names of the constructor parameters (``self``, ``*args``, ``**kwargs`` and
+        :attr:`_non_params` excluded)."""
+        sig = inspect.signature(cls.__init__)
+        return [
+            name
+            for name, p in sig.parameters.items()
+            if name != "self" and name not in cls._non_params and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        ]
+
+    def get_params(self) -> dict[str, Any]:
+        """Constructor parameters, as scikit-learn's ``get_params`` (deep copies).
+
+        Every parameter must be stored under an attribute of the same name.
+        """
+        return {name: copy.deepcopy(getattr(self, name)) for name in self._param_names()}
 
     @classmethod
     def parameter_constraints(cls) -> dict[str, list[Any]]:
@@ -336,8 +358,6 @@ class ParamValidated:
         init = cls.__dict__.get("__init__")
         if init is None or getattr(init, "_validates_params", False):
             return
-        import inspect
-
         signature = inspect.signature(init)
 
         @functools.wraps(init)
@@ -346,6 +366,7 @@ class ParamValidated:
                 bound = signature.bind(self, *args, **kw)
             except TypeError as err:
                 raise TypeError(f"{type(self).__name__}: {err}") from None
+            bound.apply_defaults()  # defaults are validated too (a required value may default to None)
             values: dict[str, Any] = {}
             for name, value in list(bound.arguments.items())[1:]:
                 kind = signature.parameters[name].kind
@@ -368,16 +389,17 @@ def check_real(value: Any, what: str = "value") -> float:
     arrays of other shapes, complex numbers, NaN, infinities and integers beyond float range
     (``10**400``).
     """
+    original = value
     if isinstance(value, np.ndarray) and value.shape == ():
         if value.dtype.kind not in "iuf":
-            raise ValueError(f"{what} {short_repr(value)} is not a real number")
+            raise ValueError(f"{what} {short_repr(original)} is not a real number")
         value = value[()]
     if _is_bool(value) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{what} {short_repr(value)} is not a real number")
+        raise ValueError(f"{what} {short_repr(original)} is not a real number")
     try:
         x = float(value)
     except OverflowError:
-        raise ValueError(f"{what} {short_repr(value)} is too large for a float") from None
+        raise ValueError(f"{what} {short_repr(original)} is too large for a float") from None
     if not math.isfinite(x):
-        raise ValueError(f"{what} {short_repr(value)} is not finite")
+        raise ValueError(f"{what} {short_repr(original)} is not finite")
     return x

@@ -144,8 +144,7 @@ def test_state_round_trip_between_fits():
         task = t.sample()
         t.update(task, progress_in_corner(task, rng_a))
     rng_b.bit_generator.state = rng_a.bit_generator.state
-    restored = ALPGMMTeacher(BOX, seed=99)
-    restored.load_state_dict(pickle.loads(pickle.dumps(t.state_dict())))
+    restored = ALPGMMTeacher.from_state_dict(BOX, pickle.loads(pickle.dumps(t.state_dict())))
     for _ in range(400):  # crosses the next fit
         a, b = t.sample(), restored.sample()
         np.testing.assert_array_equal(a, b)

@@ -92,9 +92,7 @@ def test_state_round_trip():
 
 
 def _loaded(state):
-    t = ALPTracker(5)
-    t.load_state_dict(pickle.loads(pickle.dumps(state)))
-    return t
+    return ALPTracker.from_state_dict(pickle.loads(pickle.dumps(state)))
 
 
 @pytest.mark.parametrize(

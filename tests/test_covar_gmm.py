@@ -62,8 +62,7 @@ def test_falling_scores_count_only_with_absolute_lp():
 def test_state_round_trip_between_fits():
     score = trend(+1)
     t = run(CovarGMMTeacher(BOX, seed=3), score, 400)
-    restored = CovarGMMTeacher(BOX, seed=7)
-    restored.load_state_dict(pickle.loads(pickle.dumps(t.state_dict())))
+    restored = CovarGMMTeacher.from_state_dict(BOX, pickle.loads(pickle.dumps(t.state_dict())))
     for i in range(400, 700):
         a, b = t.sample(), restored.sample()
         np.testing.assert_array_equal(a, b)

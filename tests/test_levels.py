@@ -19,6 +19,7 @@ from students.levels import LevelSet
 from students.run_dir import read_jsonl
 from students.testing import task_code
 from students.train import run_curriculum
+from teachers.state import Float, Int, ListOf, TupleOf, Via
 from teachers.ucb import UCBTeacher
 from tests.scripts import load_script
 
@@ -28,7 +29,15 @@ NAMED = {"low": [0.1, 0.2], "high": [0.9, 0.3], "mid": [0.5, 0.5]}
 
 
 class RecordingUCB(UCBTeacher):
-    """The UCB scheduler, recording every ``(arm, score)`` update it receives."""
+    """The UCB scheduler, recording every ``(arm, score)`` update it receives (declared as
+    state, so a resumed run keeps the record)."""
+
+    arm_updates: tuple = ()  # becomes a list at the first update
+    _state_fields = {
+        "arm_updates": Via(
+            ListOf(TupleOf(Int(low=0), Float())), to_state=list, from_state=lambda t, v: [tuple(x) for x in v]
+        )
+    }
 
     def _update_arm(self, arm: int, score: float) -> None:
         self.__dict__.setdefault("arm_updates", []).append((arm, score))

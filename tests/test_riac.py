@@ -16,10 +16,6 @@ def _raw(u):
     return BOX.low + np.asarray(u) * (BOX.high - BOX.low)
 
 
-def test_passes_check_teacher():
-    check_teacher(RIACTeacher)
-
-
 def test_passes_check_teacher_with_small_regions_and_leaves_only():
     check_teacher(RIACTeacher(BOX, max_region_size=30, sampling_in_leaves_only=True), n_episodes=300)
 

@@ -14,10 +14,13 @@ A repeated location is not stored twice: its remembered score is replaced by the
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from scipy.spatial import cKDTree
+
+from teachers.state import Array, Int, ListOf, StateField, Stateful, TupleOf
+from teachers.validation import Integral, Interval, ParamValidated
 
 __all__ = ["ALPTracker"]
 
@@ -28,7 +31,7 @@ def _sq_dist(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return sum((a[..., j] - b[..., j]) ** 2 for j in range(a.shape[-1]))
 
 
-class ALPTracker:
+class ALPTracker(ParamValidated, Stateful):
     """ALP of each new (task, score) against the nearest previously seen task.
 
     Nearest means smallest Euclidean distance; among equally distant remembered tasks the
@@ -42,15 +45,28 @@ class ALPTracker:
     :param buffer_size: locations searched by brute force before they go into a tree.
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "dim": [Interval(Integral, 1, None)],
+        "min_points": [Interval(Integral, 1, None)],
+        "max_size": [None, Interval(Integral, 1, None)],
+        "buffer_size": [Interval(Integral, 1, None)],
+    }
+    _state_kind = "tracker"
+    state_version: ClassVar[int] = 2
+    # The distinct locations remembered (one row each) and the bounds of the trees over
+    # them; the trees themselves are rebuilt on load.
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        "n_seen": Int(low=0),
+        "window_start": Int(low=0),
+        "coords": Array("f", (None, "dim")),
+        "last": Array("i", (None,)),
+        "score": Array("f", (None,)),
+        "tree_bounds": ListOf(TupleOf(Int(low=0), Int(low=0))),
+    }
+
     def __init__(self, dim: int, min_points: int = 6, max_size: int | None = None, buffer_size: int = 256) -> None:
-        if int(dim) < 1:
-            raise ValueError(f"dim must be >= 1, got {dim!r}")
-        if int(min_points) < 1:
-            raise ValueError(f"min_points must be >= 1, got {min_points!r}")
-        if max_size is not None and int(max_size) < min_points:
-            raise ValueError(f"max_size must be None or >= min_points ({min_points}), got {max_size!r}")
-        if int(buffer_size) < 1:
-            raise ValueError(f"buffer_size must be >= 1, got {buffer_size!r}")
+        if max_size is not None and max_size < min_points:
+            raise ValueError(f"ALPTracker: max_size must be None or >= min_points ({min_points}), got {max_size!r}")
         self.dim = int(dim)
         self.min_points = int(min_points)
         self.max_size = None if max_size is None else int(max_size)
@@ -110,7 +126,8 @@ class ALPTracker:
         use_within = sq_within <= sq  # equal distance: the chunk's episodes are more recent
         nn_score = np.where(use_within, r[best_within], score)
         nn_sq = np.where(use_within, sq_within, sq)
-        alp = np.where(index - self.window_start >= self.min_points, np.abs(r - nn_score), 0.0)
+        with np.errstate(over="ignore"):  # inf for scores of opposite signs near the float limit
+            alp = np.where(index - self.window_start >= self.min_points, np.abs(r - nn_score), 0.0)
         # Store: a repeated location updates its row (latest index and score), a new one gets
         # a row. Duplicates inside the chunk point to an earlier duplicate: follow the chain.
         dup = nn_sq == 0.0
@@ -168,6 +185,8 @@ class ALPTracker:
         m = len(x)
         best_sq, best_last = np.full(m, np.inf), np.full(m, -1, dtype=np.int64)
         best_row = np.zeros(m, dtype=np.int64)
+        if self._n == 0:  # nothing stored: no row to read a score from
+            return best_sq, best_last, np.zeros(m), best_row
 
         def offer(sq: np.ndarray, rows: np.ndarray, q: np.ndarray) -> None:
             # sq, rows: (len(q), k) candidates for queries q; keep the best by (distance, -latest).
@@ -199,31 +218,45 @@ class ALPTracker:
         return best_sq, best_last, self._score[best_row], best_row.copy()
 
     # ------------------------------------------------------------------ state
-    def state_dict(self) -> dict[str, Any]:
-        """A picklable copy of the tracker (trees are rebuilt on load)."""
+    def _state_values(self) -> dict[str, Any]:
+        n = self._n
         return {
-            "dim": self.dim, "min_points": self.min_points, "max_size": self.max_size,
-            "buffer_size": self.buffer_size, "n_seen": self.n_seen, "window_start": self.window_start,
-            "coords": self._coords[: self._n].copy(), "last": self._last[: self._n].copy(),
-            "score": self._score[: self._n].copy(), "tree_bounds": [(a, b) for a, b, _ in self._trees],
+            "n_seen": self.n_seen, "window_start": self.window_start,
+            "coords": self._coords[:n].copy(), "last": self._last[:n].copy(), "score": self._score[:n].copy(),
+            "tree_bounds": [(a, b) for a, b, _ in self._trees],
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict`; later ALPs are identical to the original's."""
-        self.__init__(state["dim"], state["min_points"], state["max_size"], state["buffer_size"])
-        self.n_seen, self.window_start = int(state["n_seen"]), int(state["window_start"])
-        n = len(state["last"])
-        self._coords = np.array(state["coords"], dtype=np.float64).reshape(n, self.dim)
-        self._last = np.array(state["last"], dtype=np.int64)
-        self._score = np.array(state["score"], dtype=np.float64)
+    def _assign_state(self, values: dict[str, Any]) -> None:
+        self.n_seen, self.window_start = values["n_seen"], values["window_start"]
+        n = len(values["last"])
+        cap = max(64, n)  # at least a fresh tracker's capacity
+        self._coords = np.empty((cap, self.dim))
+        self._last = np.empty(cap, dtype=np.int64)
+        self._score = np.empty(cap)
+        self._coords[:n], self._last[:n], self._score[:n] = values["coords"], values["last"], values["score"]
         self._n = n
         self._trees = [
-            (a, b, cKDTree(self._coords[a:b], balanced_tree=False, compact_nodes=False)) for a, b in state["tree_bounds"]
+            (a, b, cKDTree(self._coords[a:b], balanced_tree=False, compact_nodes=False))
+            for a, b in values["tree_bounds"]
         ]
+
+    def _check_state_consistency(self, values: dict[str, Any]) -> None:
+        n = len(values["last"])
+        for name in ("coords", "score"):
+            if len(values[name]) != n:
+                raise ValueError(f"ALPTracker: state field {name!r} has {len(values[name])} rows, 'last' has {n}")
+        end = 0
+        for a, b in values["tree_bounds"]:
+            if a != end or b <= a or b > n:
+                raise ValueError(f"ALPTracker: state field 'tree_bounds' {values['tree_bounds']!r} does not tile 0..{n}")
+            end = b
+        if values["window_start"] > values["n_seen"]:
+            raise ValueError(f"ALPTracker: state field 'window_start' {values['window_start']} exceeds n_seen")
 
     # deepcopy / pickle go through the state dict: no tree is copied.
     def __getstate__(self) -> dict[str, Any]:
         return self.state_dict()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(**state["params"])
         self.load_state_dict(state)

@@ -6,65 +6,55 @@
   one tracking the fast one (the learning-progress curriculum of Kanitscheider et al. 2021,
   as implemented in Syllabus' ``LearningProgress``).
 
-Both are plain numpy, deterministic (no RNG at all), and round-trip through
-``state_dict()`` / ``load_state_dict()``.
+Both are plain numpy, deterministic (no RNG at all), finite for any finite values, validate
+their parameters declaratively (``_parameter_constraints``) and have an explicit, checked
+state (``_state_fields``, see :mod:`teachers.state`).
 """
 
 from __future__ import annotations
 
-import copy
 import numbers
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-__all__ = ["ArmEMATracker", "ArmWindowTracker"]
+from teachers.state import Array, StateField, Stateful
+from teachers.validation import Integral, Interval, ParamValidated, Real, check_real, short_repr
+
+__all__ = ["ArmEMATracker", "ArmWindowTracker", "finite_mean", "mix"]
 
 
-def _check_n_arms(n_arms: Any) -> int:
-    if not isinstance(n_arms, numbers.Integral) or isinstance(n_arms, bool) or n_arms < 1:
-        raise ValueError(f"n_arms must be a positive integer, got {n_arms!r}")
-    return int(n_arms)
+def finite_mean(values: np.ndarray) -> float:
+    """Mean of finite ``values``, finite even where their sum overflows (then the mean of
+    the values divided by their largest magnitude is scaled back)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = float(values.sum()) / values.shape[0]
+    if np.isfinite(mean):
+        return mean
+    scale = float(np.abs(values).max())
+    return float((values / scale).mean()) * scale
+
+
+def mix(old: float, new: float, alpha: float) -> float:
+    """``alpha * new + (1 - alpha) * old``: a convex combination, so kept within
+    ``[min(old, new), max(old, new)]`` (rounding near the float limit cannot overflow it)."""
+    with np.errstate(over="ignore"):
+        value = alpha * new + (1.0 - alpha) * old
+    return min(max(value, min(old, new)), max(old, new))
 
 
 def _check_arm(arm: Any, n_arms: int) -> int:
     if not isinstance(arm, numbers.Integral) or isinstance(arm, bool) or not 0 <= arm < n_arms:
-        raise ValueError(f"arm {arm!r} is outside 0..{n_arms - 1}")
+        raise ValueError(f"arm {short_repr(arm)} is outside 0..{n_arms - 1}")
     return int(arm)
 
 
-def _check_value(value: Any) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as err:
-        raise ValueError(f"value {value!r} is not a real number") from err
-    if not np.isfinite(v):
-        raise ValueError(f"value {value!r} is not finite")
-    return v
+class _ArmTracker(ParamValidated, Stateful):
+    _state_kind = "tracker"
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {"n_arms": [Interval(Integral, 1, None)]}
 
 
-def _check_alpha(alpha: Any, what: str) -> float:
-    if not isinstance(alpha, numbers.Real) or not 0.0 < float(alpha) <= 1.0:
-        raise ValueError(f"{what} must be in (0, 1], got {alpha!r}")
-    return float(alpha)
-
-
-class _StateMixin:
-    def state_dict(self) -> dict[str, Any]:
-        """A deep copy of the tracker's state (picklable)."""
-        return {"tracker": type(self).__name__, "attributes": copy.deepcopy(self.__dict__)}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict` of the same tracker class.
-
-        :raises ValueError: for a state of another tracker.
-        """
-        if not isinstance(state, dict) or state.get("tracker") != type(self).__name__:
-            raise ValueError(f"not a {type(self).__name__} state: {state.get('tracker') if isinstance(state, dict) else state!r}")
-        self.__dict__.update(copy.deepcopy(state["attributes"]))
-
-
-class ArmWindowTracker(_StateMixin):
+class ArmWindowTracker(_ArmTracker):
     """Sliding-window mean of the last ``window`` values of every arm, with counts.
 
     >>> t = ArmWindowTracker(n_arms=2, window=2)
@@ -78,26 +68,36 @@ class ArmWindowTracker(_StateMixin):
     :param empty_value: mean reported for an arm without values.
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "window": [Interval(Integral, 1, None)],
+        "empty_value": [Interval(Real, None, None)],
+    }
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        "_buffer": Array("f", ("n_arms", "window")),
+        "_means": Array("f", ("n_arms",)),
+        "counts": Array("i", ("n_arms",), low=0),
+    }
+
     def __init__(self, n_arms: int, window: int = 300, empty_value: float = 0.0) -> None:
-        self.n_arms = _check_n_arms(n_arms)
-        if not isinstance(window, numbers.Integral) or isinstance(window, bool) or window < 1:
-            raise ValueError(f"window must be a positive integer, got {window!r}")
+        self.n_arms = int(n_arms)
         self.window = int(window)
-        self.empty_value = _check_value(empty_value)
+        self.empty_value = float(empty_value)
         self._buffer = np.zeros((self.n_arms, self.window), dtype=np.float64)
-        self._sums = np.zeros(self.n_arms, dtype=np.float64)
+        self._means = np.zeros(self.n_arms, dtype=np.float64)  # mean of each arm's window
         #: Cumulative number of values seen per arm (not capped by the window).
         self.counts = np.zeros(self.n_arms, dtype=np.int64)
 
     def update(self, arm: int, value: float) -> None:
         """Add ``value`` to ``arm``'s window, dropping its oldest value when full."""
         arm = _check_arm(arm, self.n_arms)
-        value = _check_value(value)
+        value = check_real(value, "value")
         self._buffer[arm, self.counts[arm] % self.window] = value
         self.counts[arm] += 1
         filled = min(int(self.counts[arm]), self.window)
-        # Re-summed (O(window)) rather than incremented, so no rounding drift accumulates.
-        self._sums[arm] = self._buffer[arm, :filled].sum()
+        # Re-averaged (O(window)) rather than incremented, so no rounding drift accumulates;
+        # finite for any finite values.
+        self._means[arm] = finite_mean(self._buffer[arm, :filled])
 
     def window_counts(self) -> np.ndarray:
         """Number of values currently in each arm's window."""
@@ -105,11 +105,7 @@ class ArmWindowTracker(_StateMixin):
 
     def means(self) -> np.ndarray:
         """Mean over each arm's window (``empty_value`` for arms never updated)."""
-        n = self.window_counts()
-        out = np.full(self.n_arms, self.empty_value, dtype=np.float64)
-        seen = n > 0
-        out[seen] = self._sums[seen] / n[seen]
-        return out
+        return np.where(self.counts > 0, self._means, self.empty_value)
 
     def values(self, arm: int) -> np.ndarray:
         """The values in ``arm``'s window, oldest first."""
@@ -120,7 +116,7 @@ class ArmWindowTracker(_StateMixin):
         return np.roll(self._buffer[arm], -(c % self.window))
 
 
-class ArmEMATracker(_StateMixin):
+class ArmEMATracker(_ArmTracker):
     """Fast and slow exponential moving averages per arm.
 
     On each value ``x`` of an arm: ``fast ← a_f·x + (1 − a_f)·fast`` then
@@ -138,10 +134,21 @@ class ArmEMATracker(_StateMixin):
     :param slow_alpha: step size of the slow average (default 0.1: it averages the fast one).
     """
 
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "fast_alpha": [Interval(Real, 0, 1, closed="right")],
+        "slow_alpha": [Interval(Real, 0, 1, closed="right")],
+    }
+    state_version: ClassVar[int] = 1
+    _state_fields: ClassVar[dict[str, StateField]] = {
+        "fast": Array("f", ("n_arms",)),
+        "slow": Array("f", ("n_arms",)),
+        "counts": Array("i", ("n_arms",), low=0),
+    }
+
     def __init__(self, n_arms: int, fast_alpha: float = 0.1, slow_alpha: float = 0.1) -> None:
-        self.n_arms = _check_n_arms(n_arms)
-        self.fast_alpha = _check_alpha(fast_alpha, "fast_alpha")
-        self.slow_alpha = _check_alpha(slow_alpha, "slow_alpha")
+        self.n_arms = int(n_arms)
+        self.fast_alpha = float(fast_alpha)
+        self.slow_alpha = float(slow_alpha)
         self.fast = np.zeros(self.n_arms, dtype=np.float64)
         self.slow = np.zeros(self.n_arms, dtype=np.float64)
         self.counts = np.zeros(self.n_arms, dtype=np.int64)
@@ -149,12 +156,12 @@ class ArmEMATracker(_StateMixin):
     def update(self, arm: int, value: float) -> None:
         """Move ``arm``'s averages towards ``value``."""
         arm = _check_arm(arm, self.n_arms)
-        value = _check_value(value)
+        value = check_real(value, "value")
         if self.counts[arm] == 0:
             self.fast[arm] = self.slow[arm] = value
         else:
-            self.fast[arm] = self.fast_alpha * value + (1.0 - self.fast_alpha) * self.fast[arm]
-            self.slow[arm] = self.slow_alpha * self.fast[arm] + (1.0 - self.slow_alpha) * self.slow[arm]
+            self.fast[arm] = mix(float(self.fast[arm]), value, self.fast_alpha)
+            self.slow[arm] = mix(float(self.slow[arm]), float(self.fast[arm]), self.slow_alpha)
         self.counts[arm] += 1
 
     def progress(self) -> np.ndarray:
