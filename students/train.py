@@ -31,6 +31,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 from stable_baselines3.common.callbacks import BaseCallback, CallbackList
+from stable_baselines3.common.logger import configure as configure_sb3_logger
 from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
@@ -269,6 +270,23 @@ class CurriculumCallback(BaseCallback):
             self.checkpoint()
 
 
+def planned_steps(model: Any, steps: int) -> int:
+    """The env steps ``model.learn(steps)`` really runs: SB3 stops only between whole rollouts
+    (on-policy: ``n_steps × n_envs``) or collection rounds (off-policy: ``train_freq × n_envs``
+    when counted in steps), so ``steps`` is rounded up to those. Passing this to ``learn`` runs
+    the same steps and makes its progress bar end at its total."""
+    from stable_baselines3.common.on_policy_algorithm import OnPolicyAlgorithm
+    from stable_baselines3.common.type_aliases import TrainFrequencyUnit
+
+    if isinstance(model, OnPolicyAlgorithm):
+        chunk = model.n_steps * model.n_envs
+    else:
+        freq = getattr(model, "train_freq", None)
+        per_round = freq.frequency if freq is not None and freq.unit == TrainFrequencyUnit.STEP else 1
+        chunk = per_round * model.n_envs
+    return -(-int(steps) // chunk) * chunk
+
+
 def _show_progress(config: RunConfig) -> bool:
     """Whether to draw SB3's progress bar: as configured, else when stderr is a terminal."""
     if config.progress_bar is not None:
@@ -316,6 +334,7 @@ def run_curriculum(
     task_map: Callable[[Any], Any] | None = None,
     teacher_space: Any = None,
     extra_loggers: Sequence[RunLogger] = (),
+    log: Callable[[str], None] | None = print,
 ) -> RunResult:
     """Train a student under a teacher; write (or continue) a run directory.
 
@@ -328,6 +347,8 @@ def run_curriculum(
     :param teacher_space: the teacher's task space when ``task_map`` is given (default: the
         env's task space, or ``Discrete(len(levels))`` with ``config.levels``).
     :param extra_loggers: more run loggers (called after the run directory and W&B).
+    :param log: where the run's few status lines go (``Resuming RUN from step N (E
+        episodes)``); ``None`` for silence.
     :return: a :class:`RunResult`.
     :raises ValueError: for a bad config, an existing run dir without ``resume``, or a run
         dir without checkpoint with ``resume``.
@@ -343,13 +364,15 @@ def run_curriculum(
             locks.enter_context(RunLock(run_dir))  # before reading: a writer may be changing it
             opened = open_resume(run_dir, {k: given[k] for k in ("steps", "progress_bar") if k in given})
             config, loop_state = opened.config, opened.loop_state
+            if log is not None:
+                log(f"Resuming {run_dir} from step {loop_state['step']} ({loop_state['n_episodes']} episodes)")
         else:
             config = RunConfig.from_dict(config) if isinstance(config, dict) else (config or RunConfig())
             config = config.replace().validate()
             run_dir = Path(config.run_dir) if config.run_dir else _default_run_dir(config)
             _check_new_run_dir(run_dir)
             config.run_dir = str(run_dir)
-        return _run(config, run_dir, opened, loop_state, locks, task_map, teacher_space, extra_loggers)
+        return _run(config, run_dir, opened, loop_state, locks, task_map, teacher_space, extra_loggers, log)
 
 
 def _check_new_run_dir(run_dir: Path) -> None:
@@ -366,6 +389,7 @@ def _run(
     task_map: Callable[[Any], Any] | None,
     teacher_space: Any,
     extra_loggers: Sequence[RunLogger],
+    log: Callable[[str], None] | None,
 ) -> RunResult:
     """The body of :func:`run_curriculum`; a new run enters its lock into ``locks`` here,
     after every check and before its first write."""
@@ -443,15 +467,18 @@ def _run(
             if config.student not in ON_POLICY:
                 raise ValueError(f"score {config.score!r} needs an on-policy student, got {config.student!r}")
             callbacks.insert(0, AdvantageCallback())
-        remaining = max(config.steps - model.num_timesteps, 0)
+        remaining = planned_steps(model, max(config.steps - model.num_timesteps, 0))
         if remaining > 0:
             model.learn(
                 remaining, callback=CallbackList(callbacks),
                 reset_num_timesteps=opened is None, progress_bar=_show_progress(config),
             )
-        else:
+        else:  # the run already has its steps (killed after its last checkpoint): only finish it
+            if log is not None:
+                log(f"Nothing to train: the run is at step {model.num_timesteps} (steps: {config.steps})")
+            model.set_logger(configure_sb3_logger(folder=None, format_strings=[]))
             callback.init_callback(model)
-            callback._on_training_start()
+            callback.on_training_start({}, {})
         callback.finish()
         # Marks a complete run (sweeps skip it); written last so a crash never leaves it.
         atomic_write_text(

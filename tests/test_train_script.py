@@ -54,6 +54,7 @@ def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
     assert [e["step"] for e in read_jsonl(run_dir / "evaluations.jsonl")] == [0, 256, 512]
     assert json.loads((run_dir / "DONE").read_text())["steps"] == 512
     assert script.main(["--resume", str(run_dir), "--steps", "768", "--no-progress-bar"]) == 0
+    assert f"Resuming {run_dir} from step 512 (" in capsys.readouterr().out
     assert read_jsonl(run_dir / "metrics.jsonl")[-1]["step"] == 768
     assert json.loads((run_dir / "DONE").read_text())["steps"] == 768
 
@@ -106,3 +107,23 @@ def test_every_config_field_is_a_flag_documented_by_its_field(script):
     args = parser.parse_args(["--n-envs", "3", "--normalize", "--torch-threads", "null", "--no-progress-bar"])
     data = script.config_from_args(args)
     assert (data["n_envs"], data["normalize"], data["torch_threads"], data["progress_bar"]) == (3, True, None, False)
+
+
+@pytest.mark.parametrize(("student", "params", "steps", "expected"), [
+    ("ppo", {"n_steps": 64}, 200, 256),      # whole rollouts of 64 x 2 envs
+    ("a2c", {"n_steps": 5}, 21, 30),
+    ("sac", {"learning_starts": 0}, 7, 8),   # rounds of train_freq=1 x 2 envs
+    ("td3", {"train_freq": 3, "learning_starts": 0}, 7, 12),
+])
+def test_planned_steps_are_the_steps_learn_runs(student, params, steps, expected):
+    from stable_baselines3.common.vec_env import DummyVecEnv
+
+    from students.config import algorithm_class
+    from students.train import EnvFactory, planned_steps
+
+    venv = DummyVecEnv([EnvFactory(ECHO)] * 2)
+    model = algorithm_class(student)("MlpPolicy", venv, seed=0, **params)
+    assert planned_steps(model, steps) == expected
+    model.learn(planned_steps(model, steps))
+    assert model.num_timesteps == expected  # so a progress bar over planned_steps ends at its total
+    assert planned_steps(model, 0) == 0
