@@ -18,6 +18,7 @@ from gymnasium import spaces
 
 import teachers
 from teachers.base import Teacher
+from teachers.state import Float, ListOf, TupleOf
 
 __all__ = ["TASK_ECHO_ID", "RecordingTeacher", "TaskEchoEnv", "task_code"]
 
@@ -143,6 +144,9 @@ class RecordingTeacher(Teacher):
     :param seed: RNG seed.
     :param reward_range: unused.
     """
+
+    # The records are state: a resumed run keeps them (undeclared attributes are not restored).
+    _state_fields = {"updates": ListOf(TupleOf(ListOf(Float()), Float())), "samples": ListOf(ListOf(Float()))}
 
     def __init__(self, task_space, seed=None, reward_range=None) -> None:
         super().__init__(task_space, seed=seed, reward_range=reward_range)

@@ -146,8 +146,8 @@ def test_crashed_worker_raises_quickly_and_keeps_checkpoint(tmp_path):
     ckpt = latest_checkpoint(run / "checkpoints")
     loop = pickle.loads((ckpt / "loop.pkl").read_bytes())
     assert 0 < loop["step"] <= 600
-    teacher = RecordingTeacher(spaces.Box(0, 1, (2,), np.float32))
-    teacher.load_state_dict(pickle.loads((ckpt / "teacher.pkl").read_bytes()))
+    state = pickle.loads((ckpt / "teacher.pkl").read_bytes())
+    teacher = RecordingTeacher.from_state_dict(spaces.Box(0, 1, (2,), np.float32), state)
     assert len(teacher.updates) == loop["n_episodes"] > 0
     assert not list((run / "checkpoints").glob(".*tmp"))
     from stable_baselines3 import PPO

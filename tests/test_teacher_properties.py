@@ -79,8 +79,7 @@ def _drive(name: str, space: spaces.Box, ops: list, seed: int) -> None:
             task = np.clip(space.low + np.asarray(unit[:d]) * (space.high - space.low), space.low, space.high)
             teacher.update(task.astype(space.dtype), score)
         elif kind == "roundtrip":
-            restored = _build(name, space, seed + 1)
-            restored.load_state_dict(pickle.loads(pickle.dumps(teacher.state_dict())))
+            restored = type(teacher).from_state_dict(space, pickle.loads(pickle.dumps(teacher.state_dict())))
             a, b = teacher.sample(), restored.sample()
             assert np.array_equal(a, b), f"{name}: restored teacher diverged ({a!r} vs {b!r})"
             teacher, last = restored, b
