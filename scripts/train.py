@@ -26,7 +26,9 @@ from students.cli import add_config_arguments, config_from_args, resume_changes
 
 def build_parser() -> argparse.ArgumentParser:
     """The train.py parser: ``--config``, ``--resume`` and one flag per ``RunConfig`` field."""
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False
+    )
     p.add_argument("--config", help="YAML file with RunConfig keys (flags override it)")
     p.add_argument(
         "--resume", metavar="RUN_DIR",

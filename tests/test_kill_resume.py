@@ -27,7 +27,7 @@ LAUNCHER = Path(__file__).resolve().parent / "kill_launcher.py"
 FIT_RATE = 10
 ARGS = [
     "--n-envs", "2", "--checkpoint-every", "256", "--eval-every", "1024",
-    "--eval-tasks", "4", "--log-every", "256", "--wandb-mode", "disabled", "--no-progress",
+    "--eval-tasks", "4", "--log-every", "256", "--wandb-mode", "disabled", "--no-progress-bar",
     "--student-param", "n_steps=64", "--student-param", "batch_size=64", "--student-param", "n_epochs=1",
     "--teacher-param", f"fit_rate={FIT_RATE}",  # the default teacher (ALP-GMM), fitting early and often
 ]
@@ -60,7 +60,7 @@ def latest_step(run: Path) -> int:
 def launch(moment: tuple, run: Path, tag: str, steps: int | None) -> subprocess.CompletedProcess | subprocess.Popen:
     """Start train.py (a new run of ``steps`` steps, or a resume when ``None``), SIGKILL it at
     ``moment``, wait for it."""
-    train_args = [*ARGS, "--steps", str(steps), "--run-dir", str(run)] if steps else ["--resume", str(run), "--no-progress"]
+    train_args = [*ARGS, "--steps", str(steps), "--run-dir", str(run)] if steps else ["--resume", str(run), "--no-progress-bar"]
     if moment[0] in ("progress", "delay"):
         cmd = [sys.executable, str(TRAIN), *train_args]
     else:
@@ -94,7 +94,7 @@ def test_sigkill_at_many_moments_then_resume(tmp_path, moments, steps_total):
         assert done.returncode == -signal.SIGKILL, (moment, done.returncode, done.stderr[-2000:])
         assert latest_checkpoint(run / "checkpoints") is not None or k == 0
     final = subprocess.run(
-        [sys.executable, str(TRAIN), "--resume", str(run), "--no-progress"], env=tagged_env(tag),
+        [sys.executable, str(TRAIN), "--resume", str(run), "--no-progress-bar"], env=tagged_env(tag),
         capture_output=True, text=True, timeout=180, check=False,
     )
     assert final.returncode == 0, final.stderr[-3000:]

@@ -103,7 +103,7 @@ def test_damaged_run_is_refused_untouched(script, run_copy, capsys, case):
     damage, file_name, phrase = DAMAGES[case]
     damage(run_copy)
     before = snapshot(run_copy)
-    assert script.main(["--resume", str(run_copy), "--no-progress"]) == 2
+    assert script.main(["--resume", str(run_copy), "--no-progress-bar"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and err.startswith("error: "), err
     assert file_name in err and phrase in err, err
@@ -117,7 +117,7 @@ def test_read_only_folder_is_refused_untouched(script, run_copy, capsys, folder)
     before = snapshot(run_copy)
     target.chmod(0o555)
     try:
-        assert script.main(["--resume", str(run_copy), "--no-progress"]) == 2
+        assert script.main(["--resume", str(run_copy), "--no-progress-bar"]) == 2
     finally:
         target.chmod(0o755)
     err = capsys.readouterr().err
@@ -135,7 +135,7 @@ def test_cut_last_line_beyond_checkpoint_is_truncated(run_copy):
 
 def test_second_writer_is_refused_while_first_runs(script, run_copy, capsys):
     first = subprocess.Popen(
-        [sys.executable, str(TRAIN), "--resume", str(run_copy), "--steps", "1000000", "--no-progress"],
+        [sys.executable, str(TRAIN), "--resume", str(run_copy), "--steps", "1000000", "--no-progress-bar"],
         env=tagged_env(new_tag()), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
@@ -143,7 +143,7 @@ def test_second_writer_is_refused_while_first_runs(script, run_copy, capsys):
         while not (run_copy / "metrics.jsonl").stat().st_size > 0 or not _locked_by(run_copy, first.pid):
             assert first.poll() is None and time.monotonic() < deadline, first.stderr.read().decode()
             time.sleep(0.05)
-        assert script.main(["--resume", str(run_copy), "--no-progress"]) == 2
+        assert script.main(["--resume", str(run_copy), "--no-progress-bar"]) == 2
         err = capsys.readouterr().err
         assert f"in use by process {first.pid} on host {socket.gethostname()}" in err, err
         assert script.main(["--env", ECHO, "--teacher", "random", "--run-dir", str(run_copy)]) == 2
@@ -180,7 +180,7 @@ def _dead_pid() -> int:
 def test_stale_lock_of_a_dead_writer_is_taken_over(script, run_copy, capsys):
     stale = {"pid": _dead_pid(), "host": socket.gethostname(), "started": "2000-01-01T00:00:00"}
     (run_copy / ".lock").write_text(json.dumps(stale))  # left by a killed run: nobody holds it
-    assert script.main(["--resume", str(run_copy), "--steps", "384", "--no-progress"]) == 0
+    assert script.main(["--resume", str(run_copy), "--steps", "384", "--no-progress-bar"]) == 0
     assert not (run_copy / ".lock").exists()
     # still held (by a helper the dead writer left), but its recorded writer is dead: broken
     (run_copy / ".lock").write_text(json.dumps(stale))

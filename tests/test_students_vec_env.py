@@ -40,7 +40,7 @@ def test_crashed_worker_stops_train_script(tmp_path, start_method, index):
         "--env", ECHO, "--teacher", "test-recording", "--vec-env", "subproc",
         "--start-method", start_method, "--n-envs", str(N_ENVS), "--seed", str(SEED),
         "--env-kwargs", f"{{crash_at_step: 300, crash_seed: {SEED + index}}}", "--steps", "100000",
-        "--checkpoint-every", "96", "--eval-every", "0", "--wandb-mode", "disabled", "--no-progress",
+        "--checkpoint-every", "96", "--eval-every", "0", "--wandb-mode", "disabled", "--no-progress-bar",
         "--student-param", "n_steps=32", "--student-param", "batch_size=48", "--student-param", "n_epochs=1",
         "--run-dir", str(run),
     ], tag)
@@ -60,8 +60,9 @@ def test_crashed_worker_stops_train_script(tmp_path, start_method, index):
     ckpt = latest_checkpoint(run / "checkpoints")
     loop = pickle.loads((ckpt / "loop.pkl").read_bytes())
     assert 0 < loop["step"] <= 300 * N_ENVS
-    teacher = RecordingTeacher(spaces.Box(0, 1, (2,), np.float32))
-    teacher.load_state_dict(pickle.loads((ckpt / "teacher.pkl").read_bytes()))
+    teacher = RecordingTeacher.from_state_dict(
+        spaces.Box(0, 1, (2,), np.float32), pickle.loads((ckpt / "teacher.pkl").read_bytes())
+    )
     assert len(teacher.updates) == loop["n_episodes"] > 0
     assert not list((run / "checkpoints").glob(".*tmp"))
     from stable_baselines3 import PPO
