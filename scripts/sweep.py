@@ -26,9 +26,9 @@ from students.experiments.sweep import (  # noqa: E402
     build_command,
     check_backend,
     check_registries,
-    run_status,
     run_sweep,
 )
+from students.run_dir import run_status  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

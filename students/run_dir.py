@@ -1,9 +1,12 @@
-"""The run directory: :class:`RunDirectory` (a :class:`RunLogger`) and atomic file helpers.
+"""The run directory's format, in one place: its files and markers, the writer
+(:class:`RunDirectory`, a :class:`RunLogger`), the reader of its records (:func:`read_jsonl`),
+its lock (:class:`RunLock`), the ``DONE`` marker (:func:`mark_done`, :func:`run_status`) and
+the checks a resume makes before writing. Checkpoints are :mod:`students.checkpoint`'s.
 
 Layout (see the contract in ``students/loggers.py``)::
 
     <run_dir>/config.yaml  test_set.json  history.jsonl  metrics.jsonl
-              evaluations.jsonl  teacher.jsonl  checkpoints/
+              evaluations.jsonl  teacher.jsonl  checkpoints/  DONE  .lock
 
 JSONL files are append-only. A checkpoint stores their byte sizes
 (:meth:`RunDirectory.offsets`); resuming truncates them back to those sizes
@@ -19,6 +22,7 @@ import fcntl
 import json
 import os
 import socket
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -29,9 +33,16 @@ import yaml
 from students.loggers import RunLogger
 
 __all__ = [
-    "JSONL_FILES", "RunDirError", "RunDirectory", "RunInUseError", "RunLock", "atomic_write_bytes",
-    "atomic_write_text", "check_offsets", "check_writable", "read_jsonl", "read_test_set",
+    "CHECKPOINT_DIR", "CONFIG_FILE", "DONE_MARKER", "JSONL_FILES", "RECORD_KEYS", "TEST_SET_FILE",
+    "RunDirError", "RunDirectory", "RunInUseError", "RunLock", "atomic_write_bytes", "atomic_write_text",
+    "check_offsets", "check_writable", "mark_done", "read_jsonl", "read_test_set", "run_status",
 ]
+
+CONFIG_FILE = "config.yaml"
+TEST_SET_FILE = "test_set.json"
+CHECKPOINT_DIR = "checkpoints"
+#: Written last by a finished run (its steps and episodes): sweeps skip such runs.
+DONE_MARKER = "DONE"
 
 #: Record kind → file name.
 JSONL_FILES = {
@@ -40,6 +51,8 @@ JSONL_FILES = {
     "evaluations": "evaluations.jsonl",
     "teacher": "teacher.jsonl",
 }
+#: Record kind → the field that increases along a run (see :func:`read_jsonl`).
+RECORD_KEYS = {"history": "episode", "metrics": "step", "evaluations": "step", "teacher": "step"}
 
 
 class RunDirError(ValueError):
@@ -234,13 +247,75 @@ def read_test_set(run_dir: str | Path) -> np.ndarray:
     return tasks
 
 
-def read_jsonl(path: str | Path) -> list[dict[str, Any]]:
-    """All records of a JSONL file (``[]`` if it does not exist)."""
+def read_jsonl(path: str | Path, key: str | None = None, strict: bool = False) -> list[dict[str, Any]]:
+    """The records of a JSONL file of a (possibly killed, possibly resumed) run.
+
+    A trailing line cut short by a kill is ignored; a corrupt line elsewhere is skipped with a
+    warning. Runs written before resumes cut their files back may repeat records: with
+    ``key`` (the field that increases along the run, :data:`RECORD_KEYS`), a record whose key
+    is not larger than every earlier one drops the earlier records with a key ``>=`` it (the
+    resumed run supersedes them).
+
+    :param path: the file; a missing file reads as no records.
+    :param key: see above; ``None`` keeps every record.
+    :param strict: raise a :class:`RunDirError` naming the file and line for any line that is
+        not a JSON object, the last one included.
+    :return: the records, in file order.
+    """
     path = Path(path)
     if not path.exists():
         return []
-    with open(path) as f:
-        return [json.loads(line) for line in f if line.strip()]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    while lines and not lines[-1].strip():
+        lines.pop()
+    records: list[dict[str, Any]] = []
+    for i, line in enumerate(lines):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            rec = None
+        if not isinstance(rec, dict):
+            if strict:
+                raise RunDirError(f"{path}:{i + 1}: not a JSON object: {line[:80]!r}")
+            if i < len(lines) - 1:  # the last line may legitimately be cut short
+                warnings.warn(f"{path}:{i + 1}: skipping a corrupt line", stacklevel=2)
+            continue
+        records.append(rec)
+    return _drop_superseded(records, key) if key is not None else records
+
+
+def _drop_superseded(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    largest = None
+    for rec in records:
+        k = rec.get(key)
+        if k is None:
+            out.append(rec)
+            continue
+        if largest is not None and k <= largest:
+            out = [r for r in out if r.get(key) is None or r[key] < k]
+            largest = max((r[key] for r in out if r.get(key) is not None), default=None)
+        out.append(rec)
+        largest = k if largest is None else max(largest, k)
+    return out
+
+
+def mark_done(run_dir: str | Path, steps: int, episodes: int) -> None:
+    """Write the ``DONE`` marker of a finished run (atomically; the run's last write)."""
+    atomic_write_text(Path(run_dir) / DONE_MARKER, json.dumps({"steps": int(steps), "episodes": int(episodes)}))
+
+
+def run_status(run_dir: str | Path) -> str:
+    """``"done"`` (``DONE`` present), ``"interrupted"`` (a checkpoint, no ``DONE``) or ``"new"``."""
+    run_dir = Path(run_dir)
+    if (run_dir / DONE_MARKER).is_file():
+        return "done"
+    ckpt = run_dir / CHECKPOINT_DIR
+    if ckpt.is_dir() and any(ckpt.iterdir()):
+        return "interrupted"
+    return "new"
 
 
 class RunDirectory(RunLogger):

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import json
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
@@ -43,7 +42,7 @@ from students.evaluation import TaskEvaluator, make_test_set
 from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
 from students.resume import Resume, open_resume
-from students.run_dir import RunDirectory, RunDirError, RunLock, atomic_write_text
+from students.run_dir import RunDirectory, RunDirError, RunLock, mark_done
 from students.vec_env import GuardedSubprocVecEnv
 
 __all__ = ["CurriculumCallback", "EnvFactory", "RunResult", "make_loggers", "run_curriculum"]
@@ -481,10 +480,7 @@ def _run(
             callback.on_training_start({}, {})
         callback.finish()
         # Marks a complete run (sweeps skip it); written last so a crash never leaves it.
-        atomic_write_text(
-            run_dir / "DONE",
-            json.dumps({"steps": int(model.num_timesteps), "episodes": curriculum.n_episodes}),
-        )
+        mark_done(run_dir, model.num_timesteps, curriculum.n_episodes)
         return RunResult(
             run_dir=run_dir, steps=int(model.num_timesteps), episodes=curriculum.n_episodes,
             last_evaluation=callback.last_evaluation, model=model, teacher=teacher,

@@ -103,7 +103,7 @@ def test_sigkill_at_many_moments_then_resume(tmp_path, moments, steps_total):
     ckpt = latest_checkpoint(run / "checkpoints")
     loop = pickle.loads((ckpt / "loop.pkl").read_bytes())
     assert loop["step"] == steps_total
-    records = {kind: read_jsonl(run / name) for kind, name in JSONL_FILES.items()}  # every line parses
+    records = {kind: read_jsonl(run / name, strict=True) for kind, name in JSONL_FILES.items()}
     history = records["history"]
     assert [r["episode"] for r in history] == list(range(len(history)))
     assert len(history) == loop["n_episodes"] >= 2 * FIT_RATE  # the teacher fitted, was saved and restored

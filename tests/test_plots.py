@@ -21,12 +21,12 @@ from students.plots import (
     plot_sampling_density,
     plot_teacher_internals,
     plot_test_set_map,
-    read_jsonl,
     render_run,
     sampling_density,
     values_on_grid,
 )
 from students.plots.figures import LP_CMAP
+from students.run_dir import read_jsonl
 from tests.fake_runs import HIGH, HOT, LOW, internals_for, make_fake_run, return_of, write_run_dir
 from tests.scripts import load_script
 

@@ -22,9 +22,9 @@ from students.experiments.sweep import (
     build_command,
     check_registries,
     ray_init_arguments,
-    run_status,
     run_sweep,
 )
+from students.run_dir import run_status
 from tests.fake_trainer import FAKE_TRAINER, fake_mastered_pct, tiny_sweep_dict
 from tests.scripts import load_script
 

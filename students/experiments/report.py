@@ -27,8 +27,8 @@ import numpy as np
 import yaml
 from scipy import stats
 
-from students.experiments.sweep import DONE_MARKER, MANIFEST_FILE, default_env_label
-from students.plots.rundata import read_jsonl
+from students.experiments.sweep import MANIFEST_FILE, default_env_label
+from students.run_dir import DONE_MARKER, read_jsonl
 
 __all__ = [
     "EnvReport",

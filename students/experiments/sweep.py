@@ -46,10 +46,12 @@ from typing import Any
 
 import yaml
 
+from students.run_dir import DONE_MARKER, run_status
+
 __all__ = [
     "REPO_ROOT",
     "EnvSpec",
-    "RunResult",
+    "RunOutcome",
     "RunSpec",
     "SweepConfig",
     "SweepSummary",
@@ -59,7 +61,6 @@ __all__ = [
     "check_registries",
     "execute_run",
     "ray_init_arguments",
-    "run_status",
     "run_sweep",
 ]
 
@@ -68,8 +69,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 #: Placeholder in a train command for the Python interpreter of the process running the run.
 PYTHON = "{python}"
 DEFAULT_TRAIN_COMMAND = (PYTHON, "scripts/train.py")
-DONE_MARKER = "DONE"
-CHECKPOINT_DIR = "checkpoints"
 LOG_FILE = "train.log"
 RUN_CONFIG_FILE = "sweep_run.yaml"
 MANIFEST_FILE = "sweep.json"
@@ -445,17 +444,6 @@ def check_registries(config: SweepConfig) -> None:
 
 
 # ---------------------------------------------------------------------------- one run
-def run_status(run_dir: str | Path) -> str:
-    """``"done"`` (``DONE`` present), ``"interrupted"`` (a checkpoint, no ``DONE``) or ``"new"``."""
-    run_dir = Path(run_dir)
-    if (run_dir / DONE_MARKER).is_file():
-        return "done"
-    ckpt = run_dir / CHECKPOINT_DIR
-    if ckpt.is_dir() and any(ckpt.iterdir()):
-        return "interrupted"
-    return "new"
-
-
 def _flag_value(value: Any) -> str:
     # JSON is YAML flow syntax: lists/dicts/bools/None survive a yaml.safe_load on the other side.
     return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
@@ -506,7 +494,7 @@ def build_command(
 
 
 @dataclass
-class RunResult:
+class RunOutcome:
     """What happened to one run.
 
     :param action: ``"skipped"`` (already finished), ``"done"`` (ran from scratch),
@@ -545,7 +533,7 @@ def execute_run(
     code_dir: str | Path | None = None,
     env_vars: dict[str, str] | None = None,
     import_dirs: Sequence[str | Path] = (),
-) -> RunResult:
+) -> RunOutcome:
     """Bring one run to completion: skip it if finished, resume it if interrupted, else start it.
 
     Runs the trainer as a subprocess with ``code_dir`` as working directory and first on
@@ -562,7 +550,7 @@ def execute_run(
     run_dir = Path(spec.run_dir)
     status = run_status(run_dir)
     if status == "done":
-        return RunResult(spec.name, str(run_dir), "skipped")
+        return RunOutcome(spec.name, str(run_dir), "skipped")
     resume = status == "interrupted"
     run_dir.mkdir(parents=True, exist_ok=True)
     if not resume:
@@ -586,15 +574,15 @@ def execute_run(
         try:
             rc = subprocess.run(cmd, cwd=code_dir, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
         except OSError as err:  # e.g. the trainer script or interpreter is missing
-            return RunResult(spec.name, str(run_dir), "failed", None, time.monotonic() - start, str(err))
+            return RunOutcome(spec.name, str(run_dir), "failed", None, time.monotonic() - start, str(err))
     seconds = time.monotonic() - start
     if rc != 0:
         msg = f"trainer exited with status {rc}; see {run_dir / LOG_FILE}"
-        return RunResult(spec.name, str(run_dir), "failed", rc, seconds, msg)
+        return RunOutcome(spec.name, str(run_dir), "failed", rc, seconds, msg)
     if run_status(run_dir) != "done":
         msg = f"trainer exited 0 but wrote no {DONE_MARKER}; see {run_dir / LOG_FILE}"
-        return RunResult(spec.name, str(run_dir), "failed", rc, seconds, msg)
-    return RunResult(spec.name, str(run_dir), "resumed" if resume else "done", rc, seconds)
+        return RunOutcome(spec.name, str(run_dir), "failed", rc, seconds, msg)
+    return RunOutcome(spec.name, str(run_dir), "resumed" if resume else "done", rc, seconds)
 
 
 # ---------------------------------------------------------------------------- the sweep
@@ -602,7 +590,7 @@ def execute_run(
 class SweepSummary:
     """Results of one sweep invocation."""
 
-    results: list[RunResult]
+    results: list[RunOutcome]
 
     def count(self, action: str) -> int:
         """Number of runs with this action."""
@@ -628,7 +616,7 @@ def _default_workers() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def _run_local(runs, train_command, workers, env_vars, import_dirs, on_result) -> list[RunResult]:
+def _run_local(runs, train_command, workers, env_vars, import_dirs, on_result) -> list[RunOutcome]:
     # Threads suffice: each run is its own trainer process; the thread only waits on it.
     results = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -638,7 +626,7 @@ def _run_local(runs, train_command, workers, env_vars, import_dirs, on_result) -
             try:
                 res = fut.result()
             except Exception as err:  # a bug in the launcher must not lose the other runs
-                res = RunResult(spec.name, str(spec.run_dir), "failed", message=repr(err))
+                res = RunOutcome(spec.name, str(spec.run_dir), "failed", message=repr(err))
             results.append(res)
             on_result(res, len(results), len(runs))
     return results
@@ -704,7 +692,7 @@ def _run_ray(runs, train_command, workers, env_vars, import_dirs, on_result, add
             try:
                 res = ray.get(ref)
             except Exception as err:  # a lost worker or node: the run failed, the sweep goes on
-                res = RunResult(spec.name, str(spec.run_dir), "failed", message=repr(err))
+                res = RunOutcome(spec.name, str(spec.run_dir), "failed", message=repr(err))
             results.append(res)
             on_result(res, len(results), len(runs))
         return results
@@ -748,7 +736,7 @@ def run_sweep(
     config.write_manifest(runs)
     done = [r for r in runs if run_status(r.run_dir) == "done"]
     todo = [r for r in runs if run_status(r.run_dir) != "done"]
-    results = [RunResult(r.name, str(r.run_dir), "skipped") for r in done]
+    results = [RunOutcome(r.name, str(r.run_dir), "skipped") for r in done]
     say(
         f"sweep {config.name!r}: {len(runs)} runs under {config.output_root} "
         f"({len(done)} finished, {len(todo)} to run; backend {backend}, {workers} workers)"
@@ -756,7 +744,7 @@ def run_sweep(
     for r in done:
         say(f"skipped {r.name}: finished ({DONE_MARKER} in {r.run_dir})")
 
-    def on_result(res: RunResult, i: int, n: int) -> None:
+    def on_result(res: RunOutcome, i: int, n: int) -> None:
         extra = f" — {res.message}" if res.message else ""
         say(f"[{i}/{n}] {res.action:<7} {res.name} ({res.seconds:.1f} s){extra}")
 

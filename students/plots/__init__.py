@@ -23,7 +23,7 @@ from students.plots.figures import (
     values_on_grid,
 )
 from students.plots.render import animate_curriculum, curriculum_frames, render_run
-from students.plots.rundata import RunData, load_run, read_jsonl, task_array
+from students.plots.rundata import RunData, load_run, task_array
 
 __all__ = [
     "RunData",
@@ -38,7 +38,6 @@ __all__ = [
     "plot_task_histograms",
     "plot_teacher_internals",
     "plot_test_set_map",
-    "read_jsonl",
     "render_run",
     "sampling_density",
     "task_array",

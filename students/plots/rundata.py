@@ -1,19 +1,9 @@
-"""Reading a run directory (``config.yaml``, ``test_set.json`` and the JSONL logs) into memory.
-
-The reader is tolerant of what a killed or resumed run leaves behind:
-
-- a trailing partial line (the process died mid-write) is ignored; a corrupt line elsewhere is
-  skipped with a warning;
-- a resumed run appends again from its checkpoint, so its first records repeat keys that the
-  interrupted run had already written past. When a record's key (``episode`` for the history,
-  ``step`` for the other files) is not larger than the largest key seen so far, the earlier
-  records with a key ``>=`` it are dropped: the resumed run supersedes them.
-"""
+"""A run directory in memory (:func:`load_run`), for plots: its config, test set and records,
+read with :func:`students.run_dir.read_jsonl` (tolerant of what a killed run leaves behind)."""
 
 from __future__ import annotations
 
 import json
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,53 +12,9 @@ from typing import Any
 import numpy as np
 import yaml
 
-__all__ = ["RunData", "load_run", "read_jsonl", "task_array"]
+from students.run_dir import CONFIG_FILE, JSONL_FILES, RECORD_KEYS, TEST_SET_FILE, read_jsonl
 
-
-def read_jsonl(path: str | Path, key: str | None = None) -> list[dict[str, Any]]:
-    """Read a JSONL log written by a (possibly killed, possibly resumed) run.
-
-    :param path: the file; a missing file reads as no records.
-    :param key: the record field that increases along a run (``"episode"``, ``"step"``);
-        records superseded by a resume are dropped on it (see the module docstring).
-        ``None`` keeps every record.
-    :return: the records, in file order.
-    """
-    path = Path(path)
-    if not path.exists():
-        return []
-    lines = path.read_text(encoding="utf-8").splitlines()
-    while lines and not lines[-1].strip():
-        lines.pop()
-    records: list[dict[str, Any]] = []
-    for i, line in enumerate(lines):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            if i < len(lines) - 1:  # the last line may legitimately be cut short
-                warnings.warn(f"{path}:{i + 1}: skipping a corrupt line", stacklevel=2)
-            continue
-        if isinstance(rec, dict):
-            records.append(rec)
-    return _drop_superseded(records, key) if key is not None else records
-
-
-def _drop_superseded(records: list[dict[str, Any]], key: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    largest = None
-    for rec in records:
-        k = rec.get(key)
-        if k is None:
-            out.append(rec)
-            continue
-        if largest is not None and k <= largest:
-            out = [r for r in out if r.get(key) is None or r[key] < k]
-            largest = max((r[key] for r in out if r.get(key) is not None), default=None)
-        out.append(rec)
-        largest = k if largest is None else max(largest, k)
-    return out
+__all__ = ["RunData", "load_run", "task_array"]
 
 
 def task_array(tasks: Sequence[Any], dim: int | None = None) -> np.ndarray:
@@ -165,19 +111,16 @@ def load_run(run_dir: str | Path) -> RunData:
     if not run_dir.is_dir():
         raise ValueError(f"run directory {str(run_dir)!r} does not exist")
     config: dict[str, Any] = {}
-    if (run_dir / "config.yaml").exists():
-        config = yaml.safe_load((run_dir / "config.yaml").read_text(encoding="utf-8")) or {}
+    if (run_dir / CONFIG_FILE).exists():
+        config = yaml.safe_load((run_dir / CONFIG_FILE).read_text(encoding="utf-8")) or {}
     dim = len((config.get("task_space") or {}).get("low") or []) or None
     test_set = np.zeros((0, dim or 0))
-    if (run_dir / "test_set.json").exists():
-        tasks = json.loads((run_dir / "test_set.json").read_text(encoding="utf-8")).get("tasks", [])
+    if (run_dir / TEST_SET_FILE).exists():
+        tasks = json.loads((run_dir / TEST_SET_FILE).read_text(encoding="utf-8")).get("tasks", [])
         test_set = task_array(tasks, dim)
     return RunData(
         config=config,
         test_set=test_set,
-        history=read_jsonl(run_dir / "history.jsonl", "episode"),
-        metrics=read_jsonl(run_dir / "metrics.jsonl", "step"),
-        evaluations=read_jsonl(run_dir / "evaluations.jsonl", "step"),
-        teacher=read_jsonl(run_dir / "teacher.jsonl", "step"),
+        **{kind: read_jsonl(run_dir / name, RECORD_KEYS[kind]) for kind, name in JSONL_FILES.items()},
         run_dir=run_dir,
     )
