@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrapper
+from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrapper, unwrap_vec_wrapper
 
 from teachers.base import Teacher
 
@@ -356,15 +356,15 @@ class CurriculumVecEnv(VecEnvWrapper):
 
 
 def find_curriculum_env(env: VecEnv | None) -> CurriculumVecEnv:
-    """The :class:`CurriculumVecEnv` inside a chain of ``VecEnvWrapper`` s.
+    """The :class:`CurriculumVecEnv` inside a chain of ``VecEnvWrapper`` s (SB3's
+    ``unwrap_vec_wrapper``).
 
     :raises ValueError: if there is none.
     """
-    while env is not None:
-        if isinstance(env, CurriculumVecEnv):
-            return env
-        env = getattr(env, "venv", None)
-    raise ValueError("no CurriculumVecEnv found in the model's env wrappers")
+    found = unwrap_vec_wrapper(env, CurriculumVecEnv) if env is not None else None
+    if found is None:
+        raise ValueError("no CurriculumVecEnv found in the model's env wrappers")
+    return found
 
 
 class AdvantageCallback(BaseCallback):

@@ -1,9 +1,9 @@
 """One curriculum run, start to finish: :func:`run_curriculum`.
 
 It builds the envs (``DummyVecEnv`` or ``SubprocVecEnv``), the teacher, the
-:class:`~students.curriculum.CurriculumVecEnv` and the SB3 student, then trains with a
-:class:`CurriculumCallback` that forwards history rows, metrics, teacher snapshots and
-test-set evaluations to the run loggers and checkpoints the run. ``resume=RUN_DIR`` continues
+:class:`~students.curriculum.CurriculumVecEnv` and the SB3 student, then trains with the
+callbacks of :mod:`students.callbacks` (one job each: history rows, metrics, teacher
+snapshots, test-set evaluations, checkpoints). ``resume=RUN_DIR`` continues
 a run from its latest checkpoint.
 
 Resuming: the model (+ replay buffer), teacher, counters and global RNG states come from the
@@ -21,7 +21,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import multiprocessing
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,8 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import teachers
-from students.checkpoint import save_checkpoint, set_rng_states
+from students.callbacks import RunCallbacks
+from students.checkpoint import set_rng_states
 from students.config import ON_POLICY, RunConfig, algorithm_class, import_env_module
 from students.curriculum import ADVANTAGE_SCORES, AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
@@ -45,7 +45,7 @@ from students.resume import Resume, open_resume
 from students.run_dir import RunDirectory, RunDirError, RunLock, mark_done
 from students.vec_env import GuardedSubprocVecEnv
 
-__all__ = ["CurriculumCallback", "EnvFactory", "RunResult", "make_loggers", "run_curriculum"]
+__all__ = ["EnvFactory", "RunResult", "make_loggers", "planned_steps", "run_curriculum"]
 
 
 class EnvFactory:
@@ -119,154 +119,6 @@ class RunResult:
     last_evaluation: dict[str, Any] | None
     model: Any = None
     teacher: Any = None
-
-
-class CurriculumCallback(BaseCallback):
-    """Sends the loop's records to the loggers; evaluates and checkpoints on schedule.
-
-    Checkpoints are taken at rollout start (after the previous rollout was trained on, and
-    with every advantage score delivered), the first time ``num_timesteps`` passes a multiple
-    of ``checkpoint_every``.
-
-    :param curriculum: the curriculum env.
-    :param logger: the run loggers.
-    :param run_directory: the run directory writer (its offsets go into checkpoints).
-    :param config: the run config.
-    :param evaluator: the test-set evaluator, or ``None``.
-    :param loop_state: counters restored from a checkpoint (``{}`` for a new run).
-    """
-
-    def __init__(
-        self,
-        curriculum: CurriculumVecEnv,
-        logger: RunLogger,
-        run_directory: RunDirectory,
-        config: RunConfig,
-        evaluator: TaskEvaluator | None,
-        loop_state: dict[str, Any],
-    ) -> None:
-        super().__init__()
-        self.curriculum = curriculum
-        self.run_logger = logger
-        self.run_directory = run_directory
-        self.config = config
-        self.evaluator = evaluator
-        self.resumes = int(loop_state.get("resumes", 0))
-        self.last_eval_step = loop_state.get("last_eval_step")
-        self.last_evaluation = loop_state.get("last_evaluation")
-        self.last_checkpoint_step = loop_state.get("step")
-        self._window: list[dict[str, Any]] = []
-        self._last_metrics_step = self._last_teacher_step = loop_state.get("step")
-        self._t_log, self._step_log = time.perf_counter(), 0
-
-    @staticmethod
-    def _next(step: int, every: int) -> int | float:
-        return (step // every + 1) * every if every > 0 else float("inf")
-
-    def _on_training_start(self) -> None:
-        step = self.num_timesteps
-        self._next_log = self._next(step, self.config.log_every)
-        self._next_teacher = self._next(step, self.config.teacher_log_every)
-        self._next_eval = self._next(step, self.config.eval_every)
-        self._next_checkpoint = self._next(step, self.config.checkpoint_every)
-        self._t_log, self._step_log = time.perf_counter(), step
-        if self.evaluator is not None and self.last_eval_step is None:
-            self.evaluate()
-
-    # ------------------------------------------------------------------ records
-    def drain(self) -> None:
-        """Send the newly delivered history rows to the loggers."""
-        records = self.curriculum.pop_records()
-        if records:
-            self.run_logger.on_episodes(self.num_timesteps, records)
-            self._window.extend(records)
-
-    def log_metrics(self) -> None:
-        """One metrics line: episode stats since the last line, speed, SB3's train values."""
-        now, step = time.perf_counter(), self.num_timesteps
-        metrics: dict[str, float] = {"episodes": self.curriculum.n_episodes}
-        if self._window:
-            metrics["mean_return"] = float(np.mean([r["return"] for r in self._window]))
-            metrics["mean_score"] = float(np.mean([r["score"] for r in self._window]))
-            metrics["success_rate"] = float(np.mean([r["success"] for r in self._window]))
-            metrics["mean_length"] = float(np.mean([r["length"] for r in self._window]))
-        if now > self._t_log:
-            metrics["fps"] = (step - self._step_log) / (now - self._t_log)
-        for key, value in self.model.logger.name_to_value.items():
-            if key.startswith("train/") and np.isscalar(value):
-                metrics[key] = float(value)
-        self.run_logger.on_metrics(step, metrics)
-        self._window, self._t_log, self._step_log = [], now, step
-        self._last_metrics_step = step
-
-    def log_teacher(self) -> None:
-        """One teacher internals snapshot."""
-        self.run_logger.on_teacher(
-            self.num_timesteps, self.curriculum.n_episodes, self.curriculum.teacher.internals()
-        )
-        self._last_teacher_step = self.num_timesteps
-
-    def evaluate(self) -> dict[str, Any]:
-        """Evaluate on the test set now and log it."""
-        evaluation = self.evaluator.evaluate(self.model, self.model.get_vec_normalize_env())
-        self.run_logger.on_evaluation(self.num_timesteps, evaluation)
-        self.last_eval_step, self.last_evaluation = self.num_timesteps, evaluation
-        return evaluation
-
-    def checkpoint(self) -> None:
-        """Save a checkpoint of everything needed to resume (after draining the records)."""
-        self.drain()
-        state = {
-            "n_episodes": self.curriculum.n_episodes,
-            "offsets": self.run_directory.offsets(),
-            "resumes": self.resumes,
-            "last_eval_step": self.last_eval_step,
-            "last_evaluation": self.last_evaluation,
-        }
-        save_checkpoint(
-            self.run_directory.path / "checkpoints",
-            self.num_timesteps,
-            self.model,
-            self.curriculum.teacher.state_dict(),
-            state,
-            self.model.get_vec_normalize_env(),
-        )
-        self.last_checkpoint_step = self.num_timesteps
-
-    # ------------------------------------------------------------------ SB3 hooks
-    def _on_rollout_start(self) -> None:
-        if self.num_timesteps >= self._next_checkpoint:
-            self.checkpoint()
-            self._next_checkpoint = self._next(self.num_timesteps, self.config.checkpoint_every)
-
-    def _on_step(self) -> bool:
-        self.drain()
-        step = self.num_timesteps
-        if step >= self._next_log:
-            self.log_metrics()
-            self._next_log = self._next(step, self.config.log_every)
-        if step >= self._next_teacher:
-            self.log_teacher()
-            self._next_teacher = self._next(step, self.config.teacher_log_every)
-        if step >= self._next_eval:
-            self.evaluate()
-            self._next_eval = self._next(step, self.config.eval_every)
-        return True
-
-    def _on_rollout_end(self) -> None:
-        self.drain()
-
-    def finish(self) -> None:
-        """End of training: last metrics, snapshot, evaluation and checkpoint."""
-        self.drain()
-        if self._last_metrics_step != self.num_timesteps:
-            self.log_metrics()
-        if self._last_teacher_step != self.num_timesteps:
-            self.log_teacher()
-        if self.evaluator is not None and self.last_eval_step != self.num_timesteps:
-            self.evaluate()
-        if self.last_checkpoint_step != self.num_timesteps:
-            self.checkpoint()
 
 
 def planned_steps(model: Any, steps: int) -> int:
@@ -460,7 +312,8 @@ def _run(
                 n_episodes=config.eval_episodes, seed=config.seed + 10_000,
             )
         logger.on_start(config_dict, test_set.tolist())
-        callback = CurriculumCallback(curriculum, logger, run_directory, config, evaluator, loop_state)
+        periods = {name: getattr(config, name) for name in ("log_every", "teacher_log_every", "eval_every", "checkpoint_every")}
+        callback = RunCallbacks(curriculum, logger, run_directory, evaluator, periods, loop_state)
         callbacks: list[BaseCallback] = [callback]
         if config.score in ADVANTAGE_SCORES:
             if config.student not in ON_POLICY:

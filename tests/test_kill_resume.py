@@ -40,7 +40,7 @@ MOMENTS = [
     ("students.checkpoint:atomic_write_text", 2, "before"),  # folder renamed, latest.json not updated
     ("students.checkpoint:atomic_write_text", 2, "after"),  # latest.json updated, old folder kept
     ("students.run_dir:RunDirectory.on_start", 1, "after"),  # config.yaml and test set rewritten
-    ("students.train:CurriculumCallback.evaluate", 1, "before"),  # at an evaluation
+    ("students.callbacks:EvaluationCallback.act", 1, "before"),  # at an evaluation
     ("students.run_dir:RunDirectory._write", 8, "after"),  # mid-learning, lines unflushed
     ("students.checkpoint:_dump_pickle", 2, "after"),  # loop.pkl written, folder not renamed
     ("progress", 2),
