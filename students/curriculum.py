@@ -31,7 +31,12 @@ from typing import Any
 
 import numpy as np
 from stable_baselines3.common.callbacks import BaseCallback
-from stable_baselines3.common.vec_env import SubprocVecEnv, VecEnv, VecEnvWrapper, unwrap_vec_wrapper
+from stable_baselines3.common.vec_env import (
+    SubprocVecEnv,
+    VecEnv,
+    VecEnvWrapper,
+    unwrap_vec_wrapper,
+)
 
 from teachers.base import Teacher
 
