@@ -105,17 +105,23 @@ class LevelSet:
     def check_env(self, env: gym.Env) -> None:
         """Check every level against ``env``'s own task validation.
 
-        Uses ``env.unwrapped.validate_task`` (:class:`envs.base.ParameterizedEnv`) when the env
-        has it, else its ``set_task`` (the env contract: it validates at once), so the level's
-        length and bounds are judged by the env itself.
+        Uses the env's ``validate_task`` (:class:`envs.base.ParameterizedEnv`) when it has one,
+        else its ``set_task`` (the env contract: it validates at once), found through its
+        wrappers (an :class:`envs.TaskWrapper` holds them itself), so the level's length and
+        bounds are judged by the env itself.
 
         :raises ValueError: naming the first level the env rejects.
         """
-        base = env.unwrapped
-        check = getattr(base, "validate_task", None) or getattr(base, "set_task", None)
+        check = None
+        for name in ("validate_task", "set_task"):
+            try:
+                check = env.get_wrapper_attr(name)
+                break
+            except AttributeError:
+                continue
         if check is None:
             raise ValueError(
-                f"levels need an env with set_task (the env contract); {type(base).__name__} has none"
+                f"levels need an env with set_task (the env contract); {type(env.unwrapped).__name__} has none"
             )
         for i, task in enumerate(self.tasks):
             try:

@@ -230,3 +230,10 @@ def test_pointgate_levels_sweep_config():
         assert config.score == score
         assert config.advantage_norm == ("none" if run.teacher.label == "ucb-raw" else "batch")
     assert len({r.steps for r in runs}) == 1  # same budget for every run
+
+
+def test_levels_of_a_wrapper_env_are_checked_by_the_wrapper():
+    config = RunConfig(env="teachrl/Acrobot-v0", teacher="ucb", levels={"light": [0.5] * 4, "heavy": [1.5] * 4})
+    assert config.validate().levels == {"light": [0.5] * 4, "heavy": [1.5] * 4}
+    with pytest.raises(ValueError, match=r"levels\[0\] = \[0.5, 0.5, 0.5, 3.0\] is not a task of the env: .*'link_mass_2'"):
+        RunConfig(env="teachrl/Acrobot-v0", teacher="ucb", levels=[[0.5, 0.5, 0.5, 3.0]]).validate()
