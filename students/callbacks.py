@@ -88,10 +88,14 @@ class PeriodicCallback(BaseCallback):
         self._next = self._next_after(self.num_timesteps)
 
     def _on_step(self) -> bool:
+        self.run_if_due()
+        return True
+
+    def run_if_due(self) -> None:
+        """Act if ``num_timesteps`` passed the next multiple of the period."""
         if self.num_timesteps >= self._next:
             self.run()
             self._next = self._next_after(self.num_timesteps)
-        return True
 
     def run(self) -> None:
         """Act now and remember the step."""
@@ -188,7 +192,7 @@ class EvaluationCallback(PeriodicCallback):
         return {"last_eval_step": self.last_step, "last_evaluation": self.last_evaluation}
 
 
-class RunCheckpointCallback(BaseCallback):
+class RunCheckpointCallback(PeriodicCallback):
     """A checkpoint of everything needed to resume, at rollout start once per period.
 
     At rollout start the previous rollout has been trained on and every advantage score
@@ -210,27 +214,17 @@ class RunCheckpointCallback(BaseCallback):
         every: int,
         loop_state: dict[str, Any],
     ) -> None:
-        super().__init__()
+        super().__init__(every, loop_state.get("step"))
         self.records, self.run_directory, self.parts = records, run_directory, parts
-        self.every, self.last_step = int(every), loop_state.get("step")
         self.resumes = int(loop_state.get("resumes", 0))
-        self._next: float = float("inf")
-
-    def _next_after(self, step: int) -> float:
-        return (step // self.every + 1) * self.every if self.every > 0 else float("inf")
-
-    def _on_training_start(self) -> None:
-        self._next = self._next_after(self.num_timesteps)
-
-    def _on_rollout_start(self) -> None:
-        if self.num_timesteps >= self._next:
-            self.checkpoint()
-            self._next = self._next_after(self.num_timesteps)
 
     def _on_step(self) -> bool:
         return True
 
-    def checkpoint(self) -> None:
+    def _on_rollout_start(self) -> None:
+        self.run_if_due()
+
+    def act(self) -> None:
         """Save a checkpoint now and make it the latest."""
         self.records.drain()
         curriculum = self.records.curriculum
@@ -245,12 +239,6 @@ class RunCheckpointCallback(BaseCallback):
             self.run_directory.path / CHECKPOINT_DIR, self.num_timesteps, self.model,
             curriculum.teacher.state_dict(), state, self.model.get_vec_normalize_env(),
         )
-        self.last_step = self.num_timesteps
-
-    def finish(self) -> None:
-        """End of training: the final checkpoint, unless this step has one."""
-        if self.last_step != self.num_timesteps:
-            self.checkpoint()
 
 
 class _LastStep:

@@ -100,7 +100,8 @@ def _load_model(config: RunConfig, checkpoint: Checkpoint) -> Any:
     buffer = checkpoint.replay_buffer_path
     if buffer is not None:
         try:
-            model.load_replay_buffer(buffer)
+            with open(buffer, "rb") as f:  # SB3 leaves a path's file open when unpickling fails
+                model.load_replay_buffer(f)
         except Exception as err:  # noqa: BLE001
             raise RunDirError(f"{buffer}: cannot be loaded ({type(err).__name__}: {err})") from err
     return model

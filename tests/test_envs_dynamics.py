@@ -103,6 +103,8 @@ def test_stump_heights_follow_the_task():
     assert len(flat) > 2 * len(stumps)  # no spacing, more stumps
 
 
+# A fallen walker's observations leave the declared bounds, as BipedalWalker-v3's do (known).
+@pytest.mark.filterwarnings("ignore:.*obs returned by the `step\\(\\)` method is not within the observation space")
 @pytest.mark.parametrize("body", ["default", "short", "quadruped"])
 def test_stump_tracks_fall_costs_100_and_ends_the_episode(body):
     env = gym.make("teachrl/StumpTracks-v0", body=body)

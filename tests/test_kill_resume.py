@@ -44,7 +44,7 @@ MOMENTS = [
     ("students.run_dir:RunDirectory._write", 8, "after"),  # mid-learning, lines unflushed
     ("students.checkpoint:_dump_pickle", 2, "after"),  # loop.pkl written, folder not renamed
     ("progress", 2),
-    ("delay", 4.0),
+    ("delay", 1.5),  # early in a resume (starting up or first steps): never long enough to finish
     ("students.run_dir:RunDirectory.flush", 3, "after"),  # in a checkpoint, offsets taken
     ("progress", 1),
 ]

@@ -6,6 +6,7 @@ import json
 import pickle
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -163,7 +164,7 @@ def test_interrupted_checkpoint_keeps_the_previous_one(tmp_path):
         def save(self, path):
             if self.fail:
                 raise OSError("disk full")
-            open(path, "wb").write(b"model")
+            Path(path).write_bytes(b"model")
 
     root = tmp_path / "checkpoints"
     save_checkpoint(root, 10, Model(False), {"t": 1}, {"n_episodes": 3})
