@@ -125,6 +125,26 @@ def test_read_only_folder_is_refused_untouched(script, run_copy, capsys, folder)
     assert snapshot(run_copy) == before
 
 
+@pytest.mark.parametrize("folder", [".", "checkpoints"])
+def test_unwritable_folder_is_refused_untouched_as_os_access_sees_it(script, run_copy, capsys, monkeypatch, folder):
+    """The same refusal, with the permission answer emulated (root may write anywhere, so the
+    test above cannot run as root): the check asks ``os.access``, as a non-root user's would."""
+    import students.run_dir
+
+    target = (run_copy / folder).resolve()
+    real_access = os.access
+    monkeypatch.setattr(
+        students.run_dir.os, "access",
+        lambda path, mode: False if Path(path).resolve() == target else real_access(path, mode),
+    )
+    before = snapshot(run_copy)
+    assert script.main(["--resume", str(run_copy), "--no-progress-bar"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is not writable" in err, err
+    assert str(run_copy / folder).rstrip("/.") in err, err
+    assert snapshot(run_copy) == before
+
+
 def test_cut_last_line_beyond_checkpoint_is_truncated(run_copy):
     with open(run_copy / "history.jsonl", "a") as f:
         f.write('{"episode": 99999, "st')  # a crash in the middle of a line after the checkpoint
