@@ -25,6 +25,8 @@ def test_python_example_runs(page, index, tmp_path, monkeypatch):
     monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))  # examples may register teachers
     import gymnasium as gym
 
+    import envs  # noqa: F401  (registered for good: only what an example adds is removed)
+
     code = python_blocks(page)[index]
     before = set(gym.registry)
     try:
