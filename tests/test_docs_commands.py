@@ -59,6 +59,7 @@ def test_readme_main_job_plot_and_resume(tmp_path):
     run_dir = tmp_path / "run"
     out = run([*main, *SMALL, "--run-dir", str(run_dir)], tmp_path)
     assert f"Results in {run_dir}" in out.stdout and (run_dir / "wandb").is_dir()  # W&B offline by default
+    assert "wandb:" not in out.stdout + out.stderr  # ... and quiet
 
     plot = run(fill(doc_command("README.md", "python scripts/plot_run.py"), RUN_DIR=str(run_dir)), tmp_path)
     assert (run_dir / "plots" / "curriculum.gif").stat().st_size > 1000, plot.stdout
