@@ -32,7 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", help="YAML file with RunConfig keys (flags override it)")
     p.add_argument(
         "--resume", metavar="RUN_DIR",
-        help="continue this run from its latest checkpoint (only --steps and --progress-bar may change)",
+        help="continue this run from its latest checkpoint (only --steps, --progress-bar and --device may change)",
     )
     add_config_arguments(p)
     return p

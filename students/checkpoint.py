@@ -46,12 +46,15 @@ def get_rng_states() -> dict[str, Any]:
 
 
 def set_rng_states(states: dict[str, Any]) -> None:
-    """Restore :func:`get_rng_states`."""
+    """Restore :func:`get_rng_states` on any machine: the CUDA generators saved on a CUDA
+    machine are restored for the GPUs present here (none on a CPU-only machine, which then
+    resumes from the CPU states alone); a state saved without CUDA leaves them as they are."""
     random.setstate(states["python"])
     np.random.set_state(states["numpy"])  # noqa: NPY002
-    torch.set_rng_state(states["torch"])
+    torch.set_rng_state(torch.as_tensor(states["torch"], device="cpu"))
     if "torch_cuda" in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["torch_cuda"])
+        for index, state in enumerate(states["torch_cuda"][: torch.cuda.device_count()]):
+            torch.cuda.set_rng_state(torch.as_tensor(state, device="cpu"), device=index)
 
 
 def _dump_pickle(path: Path, obj: Any) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from students.config import RunConfig, load_yaml, parse_overrides
+from students.config import RESUME_FIELDS, RunConfig, load_yaml, parse_overrides
 
 __all__ = [
     "ALIASES", "RESUME_FIELDS", "add_config_arguments", "config_from_args", "field_docs", "flag_of",
@@ -37,8 +37,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "teacher_params": ("--teacher-param",),
     "student_params": ("--student-param",),
 }
-#: Fields a ``--resume`` may change; the run's ``config.yaml`` holds the others.
-RESUME_FIELDS = ("steps", "progress_bar")
 
 
 def flag_of(name: str) -> str:

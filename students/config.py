@@ -18,7 +18,10 @@ from gymnasium import spaces
 from students.levels import LevelSet
 from teachers.validation import Boolean, Integral, Interval, Options, SequenceOf, validate_params
 
-__all__ = ["ALGORITHMS", "ON_POLICY", "RunConfig", "algorithm_class", "load_yaml", "parse_overrides"]
+__all__ = [
+    "ALGORITHMS", "ON_POLICY", "RESUME_FIELDS", "RunConfig", "algorithm_class", "check_device", "load_yaml",
+    "parse_overrides",
+]
 
 #: Student names → stable-baselines3 class names.
 ALGORITHMS = {"ppo": "PPO", "a2c": "A2C", "sac": "SAC", "td3": "TD3", "ddpg": "DDPG", "dqn": "DQN"}
@@ -28,6 +31,9 @@ START_METHODS = ("forkserver", "spawn", "fork")
 DEVICES = ("auto", "cpu", "cuda")
 WANDB_MODES = ("online", "offline", "disabled")
 EVAL_SETS = ("grid", "levels")
+#: Fields a resume may change; the run's ``config.yaml`` holds the others. ``device``: a run
+#: saved on one device resumes on another (tensors are mapped when loading).
+RESUME_FIELDS = ("steps", "progress_bar", "device")
 
 
 @functools.cache
@@ -50,6 +56,21 @@ def field_constraints() -> dict[str, list[Any]]:
         "run_dir": [None, str], "runs_root": [str], "wandb_project": [str], "wandb_group": [None, str],
         "wandb_tags": [SequenceOf(str, min_len=0)],
     }
+
+
+def check_device(device: str) -> None:
+    """Check that torch can use ``device`` here (one of ``"auto"``, ``"cpu"``, ``"cuda"``).
+
+    :raises ValueError: naming ``device`` when it is not one of those, or is ``"cuda"`` on a
+        machine where torch sees no CUDA device.
+    """
+    if device not in DEVICES:
+        raise ValueError(f"device must be one of {list(DEVICES)}, got {device!r}")
+    if device == "cuda":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ValueError("device 'cuda' was requested but torch sees no CUDA device")
 
 
 def algorithm_class(name: str) -> type:
@@ -263,11 +284,7 @@ class RunConfig:
         :raises ValueError: naming the first bad value.
         """
         self.check_fields()
-        if self.device == "cuda":
-            import torch
-
-            if not torch.cuda.is_available():
-                raise ValueError("device 'cuda' was requested but torch sees no CUDA device")
+        check_device(self.device)
         from students.curriculum import ADVANTAGE_SCORES
 
         if self.eval_set == "levels" and self.levels is None:

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from students.checkpoint import Checkpoint, read_checkpoint
-from students.config import RunConfig, algorithm_class
+from students.config import RunConfig, algorithm_class, check_device
 from students.run_dir import RunDirError, check_offsets, check_writable, read_test_set
 
 __all__ = ["Resume", "open_resume"]
@@ -64,16 +64,22 @@ def open_resume(run_dir: str | Path, changes: dict[str, Any] | None = None) -> R
     """Read and check everything a resume of ``run_dir`` needs; write nothing.
 
     :param run_dir: the run directory.
-    :param changes: config fields to change (``steps``, ``progress_bar``).
+    :param changes: config fields to change (:data:`~students.config.RESUME_FIELDS`:
+        ``steps``, ``progress_bar``, ``device``); the model, its replay buffer and the RNG
+        states are mapped to ``device`` whatever device saved them.
+    :raises ValueError: naming the device when ``changes["device"]`` cannot be used here.
     :raises RunDirError: (a ``ValueError``) naming the first missing, unreadable, damaged or
         read-only file or folder.
     """
+    changes = dict(changes or {})
+    if "device" in changes:
+        check_device(changes["device"])  # the caller's error, not the run directory's
     run_dir = Path(run_dir)
     config_path = run_dir / "config.yaml"
     if not config_path.is_file():
         raise RunDirError(f"cannot resume {str(run_dir)!r}: no config.yaml there")
     try:
-        config = RunConfig.from_yaml(config_path).replace(**(changes or {}), run_dir=str(run_dir)).validate()
+        config = RunConfig.from_yaml(config_path).replace(**changes, run_dir=str(run_dir)).validate()
     except RunDirError:
         raise
     except ValueError as err:

@@ -36,7 +36,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 import teachers
 from students.callbacks import RunCallbacks
 from students.checkpoint import set_rng_states
-from students.config import ON_POLICY, RunConfig, algorithm_class, import_env_module
+from students.config import ON_POLICY, RESUME_FIELDS, RunConfig, algorithm_class, import_env_module
 from students.curriculum import ADVANTAGE_SCORES, AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
 from students.levels import LevelSet
@@ -190,8 +190,9 @@ def run_curriculum(
     """Train a student under a teacher; write (or continue) a run directory.
 
     :param config: the run config (``RunConfig`` or dict). With ``resume``, the run's own
-        ``config.yaml`` is used and only ``steps`` (to extend the run) and ``progress_bar``
-        are taken from ``config`` if given.
+        ``config.yaml`` is used and only ``steps`` (to extend the run), ``progress_bar`` and
+        ``device`` (a run saved on one device resumes on another) are taken from ``config``
+        if given.
     :param resume: a run directory to continue from its latest checkpoint.
     :param task_map: maps teacher tasks to env tasks (identity by default). Not with
         ``config.levels``, which defines the map itself.
@@ -213,7 +214,7 @@ def run_curriculum(
                 raise RunDirError(f"cannot resume {str(run_dir)!r}: no such directory")
             given = config if isinstance(config, dict) else (config.to_dict() if config is not None else {})
             locks.enter_context(RunLock(run_dir))  # before reading: a writer may be changing it
-            opened = open_resume(run_dir, {k: given[k] for k in ("steps", "progress_bar") if k in given})
+            opened = open_resume(run_dir, {k: given[k] for k in RESUME_FIELDS if k in given})
             config, loop_state = opened.config, opened.loop_state
             if log is not None:
                 log(f"Resuming {run_dir} from step {loop_state['step']} ({loop_state['n_episodes']} episodes)")

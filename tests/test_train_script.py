@@ -82,7 +82,7 @@ def test_main_runs_and_resumes(script, tmp_path, capsys, wandb_env):
         (["--vec-env", "threads"], "vec_env must be one of"),
         (["--env-kwargs", "[1, 2]"], "--env-kwargs '[1, 2]' is neither KEY=VALUE"),
         (["--env-kwargs", "{a: [}"], "not valid YAML: '{a: [}'"),
-        (["--resume", "somewhere", "--seed", "3"], "with --resume only --steps, --progress-bar may be given"),
+        (["--resume", "somewhere", "--seed", "3"], "with --resume only --steps, --progress-bar, --device may be given"),
         (["--config", "/no/such.yaml"], "does not exist"),
     ],
 )
