@@ -100,6 +100,13 @@ def _build(teacher: TeacherLike, space: spaces.Space, seed: int | None = 0, **ov
     return cls(space, seed=seed, **{**params, **override})
 
 
+def _trained(teacher: TeacherLike, space: spaces.Space, n: int) -> Teacher:
+    """A seed-0 teacher after ``n`` episodes with the deterministic :class:`_Student`."""
+    t = _build(teacher, space, seed=0)
+    _rollout(t, n, _Student(space, n))
+    return t
+
+
 def _where(teacher: TeacherLike, space: spaces.Space) -> str:
     return f"{_split(teacher)[0].__name__} on {space}"
 
@@ -279,8 +286,7 @@ def check_bad_inputs_rejected(teacher: TeacherLike, task_space: spaces.Space | N
     """Bad scores and tasks raise a ``ValueError`` naming the value and change nothing."""
     space = _space_of(teacher, task_space)
     where = _where(teacher, space)
-    t = _build(teacher, space, seed=0)
-    _rollout(t, 20, _Student(space, 20))
+    t = _trained(teacher, space, 20)
     good = t.sample()
     before = _frozen(t)
     for bad in bad_scores():
@@ -476,8 +482,7 @@ def check_foreign_state_rejected(teacher: TeacherLike, task_space: spaces.Space 
     cls, _ = _split(teacher)
     space = _space_of(teacher, task_space)
     where = _where(teacher, space)
-    t = _build(teacher, space, seed=0)
-    _rollout(t, 40, _Student(space, 40))
+    t = _trained(teacher, space, 40)
     state = t.state_dict()
     before = _frozen(t)
     cases: list[tuple[str, Any, list[str]]] = []
