@@ -368,6 +368,7 @@ class RunDirectory(RunLogger):
 
     def on_metrics(self, step: int, metrics: dict[str, float]) -> None:
         self._write("metrics", {"step": step, **metrics})
+        self.flush()  # once per metrics line: a running run's files can be watched (tail -f)
 
     def on_evaluation(self, step: int, evaluation: dict[str, Any]) -> None:
         self._write("evaluations", {"step": step, **evaluation})

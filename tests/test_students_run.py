@@ -268,3 +268,15 @@ def test_resume_with_advantage_score(tmp_path):
     for (task, score), rec in zip(result.teacher.updates, history, strict=True):
         assert np.allclose(task, rec["task"]) and score == pytest.approx(rec["score"], rel=1e-12)
         assert rec["return"] == pytest.approx(task_code(task), rel=1e-6) and score >= 0
+
+
+def test_run_directory_files_can_be_watched_after_each_metrics_line(tmp_path):
+    from students.run_dir import RunDirectory
+
+    writer = RunDirectory(tmp_path / "run")
+    writer.on_episodes(10, [{"episode": 0, "step": 10}])
+    assert not (tmp_path / "run" / "history.jsonl").read_text()  # buffered until ...
+    writer.on_metrics(10, {"episodes": 1})  # ... the next metrics line
+    assert read_jsonl(tmp_path / "run" / "history.jsonl", strict=True) == [{"episode": 0, "step": 10}]
+    assert read_jsonl(tmp_path / "run" / "metrics.jsonl", strict=True) == [{"step": 10, "episodes": 1}]
+    writer.close()
