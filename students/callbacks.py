@@ -76,6 +76,9 @@ class PeriodicCallback(BaseCallback):
     :param last_step: the step it last acted at (from a checkpoint; ``None`` if never).
     """
 
+    #: The checkpoint's loop-state key of :attr:`last_step` (see :meth:`loop_state`).
+    state_key: str = ""
+
     def __init__(self, every: int, last_step: int | None = None) -> None:
         super().__init__()
         self.every, self.last_step = int(every), last_step
@@ -111,6 +114,10 @@ class PeriodicCallback(BaseCallback):
         if self.last_step != self.num_timesteps:
             self.run()
 
+    def loop_state(self) -> dict[str, Any]:
+        """What a checkpoint saves so that a resume keeps this schedule."""
+        return {self.state_key: self.last_step}
+
 
 class MetricsCallback(PeriodicCallback):
     """One metrics line per period: episode stats since the last line, speed, SB3's ``train/``
@@ -121,6 +128,8 @@ class MetricsCallback(PeriodicCallback):
     :param every: ``log_every``.
     :param last_step: from the checkpoint.
     """
+
+    state_key = "last_metrics_step"
 
     def __init__(self, records: EpisodeRecordsCallback, logger: RunLogger, every: int, last_step: int | None) -> None:
         super().__init__(every, last_step)
@@ -157,6 +166,8 @@ class TeacherSnapshotCallback(PeriodicCallback):
     :param last_step: from the checkpoint.
     """
 
+    state_key = "last_teacher_step"
+
     def __init__(self, curriculum: CurriculumVecEnv, logger: RunLogger, every: int, last_step: int | None) -> None:
         super().__init__(every, last_step)
         self.curriculum, self.run_logger = curriculum, logger
@@ -174,6 +185,8 @@ class EvaluationCallback(PeriodicCallback):
     :param loop_state: the checkpoint's loop state (``last_eval_step``, ``last_evaluation``).
     """
 
+    state_key = "last_eval_step"
+
     def __init__(self, evaluator: TaskEvaluator, logger: RunLogger, every: int, loop_state: dict[str, Any]) -> None:
         super().__init__(every, loop_state.get("last_eval_step"))
         self.evaluator, self.run_logger = evaluator, logger
@@ -189,7 +202,7 @@ class EvaluationCallback(PeriodicCallback):
         self.run_logger.on_evaluation(self.num_timesteps, self.last_evaluation)
 
     def loop_state(self) -> dict[str, Any]:
-        return {"last_eval_step": self.last_step, "last_evaluation": self.last_evaluation}
+        return {**super().loop_state(), "last_evaluation": self.last_evaluation}
 
 
 class RunCheckpointCallback(PeriodicCallback):
@@ -201,16 +214,18 @@ class RunCheckpointCallback(PeriodicCallback):
 
     :param records: drained before each checkpoint.
     :param run_directory: the writer whose offsets go into the checkpoint.
-    :param parts: callbacks whose ``loop_state()`` is saved too.
+    :param parts: the periodic callbacks whose ``loop_state()`` is saved too.
     :param every: ``checkpoint_every`` (``0``: only at :meth:`finish`).
     :param loop_state: the checkpoint's loop state (``step``, ``resumes``).
     """
+
+    state_key = "step"
 
     def __init__(
         self,
         records: EpisodeRecordsCallback,
         run_directory: RunDirectory,
-        parts: list[Any],
+        parts: list[PeriodicCallback],
         every: int,
         loop_state: dict[str, Any],
     ) -> None:
@@ -239,16 +254,6 @@ class RunCheckpointCallback(PeriodicCallback):
             self.run_directory.path / CHECKPOINT_DIR, self.num_timesteps, self.model,
             curriculum.teacher.state_dict(), state, self.model.get_vec_normalize_env(),
         )
-
-
-class _LastStep:
-    """Adapts a periodic callback's ``last_step`` to a loop-state entry."""
-
-    def __init__(self, key: str, callback: PeriodicCallback) -> None:
-        self.key, self.callback = key, callback
-
-    def loop_state(self) -> dict[str, Any]:
-        return {self.key: self.callback.last_step}
 
 
 class RunCallbacks(CallbackList):
@@ -281,14 +286,10 @@ class RunCallbacks(CallbackList):
         self.evaluation = (
             EvaluationCallback(evaluator, logger, periods["eval_every"], loop_state) if evaluator is not None else None
         )
-        parts: list[Any] = [_LastStep("last_metrics_step", self.metrics),
-                            _LastStep("last_teacher_step", self.teacher_snapshots)]  # fmt: skip
-        if self.evaluation is not None:
-            parts.append(self.evaluation)
-        self.checkpoints = RunCheckpointCallback(
-            self.records, run_directory, parts, periods["checkpoint_every"], loop_state
-        )
         periodic = [self.metrics, self.teacher_snapshots, *([self.evaluation] if self.evaluation else [])]
+        self.checkpoints = RunCheckpointCallback(
+            self.records, run_directory, periodic, periods["checkpoint_every"], loop_state
+        )
         super().__init__([self.records, *periodic, self.checkpoints])
         self._periodic = periodic
 
