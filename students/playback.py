@@ -11,13 +11,13 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from stable_baselines3.common.vec_env import DummyVecEnv
 
 from students.checkpoint import read_checkpoint
-from students.config import RunConfig, algorithm_class, import_env_module
+from students.config import RunConfig, algorithm_class
 from students.run_dir import CHECKPOINT_DIR, CONFIG_FILE, RunDirError
+from students.train import EnvFactory
 
 __all__ = ["Playback", "play_policy"]
 
@@ -62,10 +62,9 @@ def play_policy(
     checkpoint = read_checkpoint(run_dir / CHECKPOINT_DIR)
     if checkpoint is None:
         raise RunDirError(f"{run_dir / CHECKPOINT_DIR}: no checkpoint to play")
-    import_env_module(config.env)
     kwargs = {**config.env_kwargs, **({"render_mode": "rgb_array"} if frame_every > 0 else {})}
-    env = gym.make(config.env.split(":", 1)[-1], **kwargs)
-    env.unwrapped.set_task(task)  # validated now (ValueError naming the parameter)
+    env = EnvFactory(config.env, kwargs, monitor=False)()
+    env.get_wrapper_attr("set_task")(task)  # validated now (ValueError naming the parameter)
     venv: Any = DummyVecEnv([lambda: env])
     if checkpoint.vec_normalize is not None:  # the run's observation statistics, frozen
         venv, venv.training, venv.norm_reward = checkpoint.vec_normalize, False, False

@@ -44,3 +44,16 @@ def test_play_policy_script_writes_a_gif(run_dir, tmp_path, capsys):
     assert load_script("play_policy").main([str(run_dir), "--task", "0", "1.5", "--gif", str(gif), "--frame-every", "10"]) == 0
     assert "episode 0 (seed 0): return" in capsys.readouterr().out
     assert len(imageio.mimread(gif)) > 1
+
+
+def test_play_policy_on_a_wrapper_env_sets_the_task_on_the_wrapper(tmp_path):
+    run = tmp_path / "acrobot"
+    run_curriculum({
+        "env": "teachrl/Acrobot-v0", "teacher": "random", "steps": 128, "n_envs": 2,
+        "student_params": {"n_steps": 64, "batch_size": 64, "n_epochs": 1}, "eval_every": 0,
+        "wandb_mode": "disabled", "run_dir": str(run),
+    }, log=None)
+    result = play_policy(run, [0.5, 0.5, 0.5, 0.5])
+    assert len(result.returns) == 1 and result.returns[0] <= 0.0  # Acrobot pays -1 a step
+    with pytest.raises(ValueError, match="link_mass_2"):
+        play_policy(run, [0.5, 0.5, 0.5, 3.0])
