@@ -18,7 +18,14 @@ import numpy as np
 
 from students.checkpoint import Checkpoint, read_checkpoint
 from students.config import RunConfig, algorithm_class, check_device
-from students.run_dir import RunDirError, check_offsets, check_writable, read_test_set
+from students.run_dir import (
+    CHECKPOINT_DIR,
+    CONFIG_FILE,
+    RunDirError,
+    check_offsets,
+    check_writable,
+    read_test_set,
+)
 
 __all__ = ["Resume", "open_resume"]
 
@@ -75,7 +82,7 @@ def open_resume(run_dir: str | Path, changes: dict[str, Any] | None = None) -> R
     if "device" in changes:
         check_device(changes["device"])  # the caller's error, not the run directory's
     run_dir = Path(run_dir)
-    config_path = run_dir / "config.yaml"
+    config_path = run_dir / CONFIG_FILE
     if not config_path.is_file():
         raise RunDirError(f"cannot resume {str(run_dir)!r}: no config.yaml there")
     try:
@@ -85,7 +92,7 @@ def open_resume(run_dir: str | Path, changes: dict[str, Any] | None = None) -> R
     except ValueError as err:
         message = str(err) if str(config_path) in str(err) else f"config file {str(config_path)!r}: {err}"
         raise RunDirError(message) from err
-    checkpoint = read_checkpoint(run_dir / "checkpoints")
+    checkpoint = read_checkpoint(run_dir / CHECKPOINT_DIR)
     if checkpoint is None:
         raise RunDirError(f"cannot resume {str(run_dir)!r}: it has no checkpoint ({run_dir / 'checkpoints' / 'latest.json'} is missing)")
     check_offsets(run_dir, checkpoint.loop_state["offsets"])

@@ -226,7 +226,7 @@ def check_writable(run_dir: str | Path) -> None:
     :raises RunDirError: naming the first one that cannot.
     """
     run_dir = Path(run_dir)
-    paths = [run_dir, run_dir / "checkpoints", run_dir / "config.yaml", *(run_dir / n for n in JSONL_FILES.values())]
+    paths = [run_dir, run_dir / CHECKPOINT_DIR, run_dir / CONFIG_FILE, *(run_dir / n for n in JSONL_FILES.values())]
     for path in paths:
         if path.exists() and not os.access(path, os.W_OK | (os.X_OK if path.is_dir() else 0)):
             raise RunDirError(f"{path}: is not writable")
@@ -237,7 +237,7 @@ def read_test_set(run_dir: str | Path) -> np.ndarray:
 
     :raises RunDirError: naming the file when it is missing or malformed.
     """
-    path = Path(run_dir) / "test_set.json"
+    path = Path(run_dir) / TEST_SET_FILE
     try:
         tasks = np.asarray(json.loads(path.read_text())["tasks"], dtype=np.float64)
     except (OSError, ValueError, KeyError, TypeError) as err:
@@ -327,7 +327,7 @@ class RunDirectory(RunLogger):
     def __init__(self, run_dir: str | Path) -> None:
         self.path = Path(run_dir)
         self.path.mkdir(parents=True, exist_ok=True)
-        (self.path / "checkpoints").mkdir(exist_ok=True)
+        (self.path / CHECKPOINT_DIR).mkdir(exist_ok=True)
         self._files: dict[str, Any] = {}
 
     def file(self, kind: str) -> Path:
@@ -359,8 +359,8 @@ class RunDirectory(RunLogger):
 
     # ------------------------------------------------------------------ RunLogger
     def on_start(self, config: dict[str, Any], test_set: Sequence[Sequence[float]]) -> None:
-        atomic_write_text(self.path / "config.yaml", yaml.safe_dump(_jsonable(config), sort_keys=False))
-        atomic_write_text(self.path / "test_set.json", json.dumps({"tasks": _jsonable(list(test_set))}))
+        atomic_write_text(self.path / CONFIG_FILE, yaml.safe_dump(_jsonable(config), sort_keys=False))
+        atomic_write_text(self.path / TEST_SET_FILE, json.dumps({"tasks": _jsonable(list(test_set))}))
 
     def on_episodes(self, step: int, records: list[dict[str, Any]]) -> None:
         for record in records:

@@ -42,7 +42,7 @@ from students.evaluation import TaskEvaluator, make_test_set
 from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
 from students.resume import Resume, open_resume
-from students.run_dir import RunDirectory, RunDirError, RunLock, mark_done
+from students.run_dir import CONFIG_FILE, RunDirectory, RunDirError, RunLock, mark_done
 from students.vec_env import GuardedSubprocVecEnv
 
 __all__ = ["EnvFactory", "RunResult", "make_loggers", "planned_steps", "run_curriculum"]
@@ -228,7 +228,7 @@ def run_curriculum(
 
 
 def _check_new_run_dir(run_dir: Path) -> None:
-    if (run_dir / "config.yaml").exists():
+    if (run_dir / CONFIG_FILE).exists():
         raise RunDirError(f"run directory {str(run_dir)!r} already holds a run; resume it or pick another")
 
 

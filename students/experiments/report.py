@@ -28,7 +28,7 @@ import yaml
 from scipy import stats
 
 from students.experiments.sweep import MANIFEST_FILE, default_env_label
-from students.run_dir import DONE_MARKER, read_jsonl
+from students.run_dir import CONFIG_FILE, DONE_MARKER, read_jsonl
 
 __all__ = [
     "EnvReport",
@@ -191,7 +191,7 @@ def load_runs(root: str | Path, include_unfinished: bool = False) -> tuple[list[
     for evals_path in sorted(root.rglob("evaluations.jsonl")):
         run_dir = evals_path.parent
         rel = os.path.normpath(run_dir.relative_to(root).as_posix())
-        cfg_path = run_dir / "config.yaml"
+        cfg_path = run_dir / CONFIG_FILE
         if not cfg_path.is_file():
             notes.append(f"{rel}: no config.yaml, left out")
             continue
