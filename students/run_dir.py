@@ -35,7 +35,7 @@ from students.loggers import RunLogger
 __all__ = [
     "CHECKPOINT_DIR", "CONFIG_FILE", "DONE_MARKER", "JSONL_FILES", "RECORD_KEYS", "TEST_SET_FILE",
     "RunDirError", "RunDirectory", "RunInUseError", "RunLock", "atomic_write_bytes", "atomic_write_text",
-    "check_offsets", "check_writable", "mark_done", "read_jsonl", "read_test_set", "run_status",
+    "check_offsets", "check_writable", "mark_done", "read_jsonl", "read_test_set", "task_array", "run_status",
 ]
 
 CONFIG_FILE = "config.yaml"
@@ -232,19 +232,37 @@ def check_writable(run_dir: str | Path) -> None:
             raise RunDirError(f"{path}: is not writable")
 
 
-def read_test_set(run_dir: str | Path) -> np.ndarray:
-    """The ``(n, d)`` test set of a run (``test_set.json``).
+def task_array(tasks: Sequence[Any], dim: int | None = None) -> np.ndarray:
+    """Stack tasks (scalars, lists, integer or float) into a float ``(n, d)`` array.
 
+    :param tasks: one task per row; a scalar task is a 1-D task.
+    :param dim: the expected dimension (used for an empty input and checked otherwise).
+    :raises ValueError: when the tasks do not all have the same dimension.
+    """
+    rows = [np.atleast_1d(np.asarray(t, dtype=np.float64)).ravel() for t in tasks]
+    if not rows:
+        return np.zeros((0, dim or 0))
+    sizes = {r.size for r in rows}
+    if len(sizes) != 1 or (dim is not None and sizes != {dim}):
+        raise ValueError(f"tasks must all have dimension {dim or 'd'}, got sizes {sorted(sizes)}")
+    return np.stack(rows)
+
+
+def read_test_set(run_dir: str | Path, dim: int | None = None) -> np.ndarray:
+    """The ``(n, d)`` test set of a run (``test_set.json``); the one reader of that file.
+
+    :param run_dir: the run directory.
+    :param dim: the task-space dimension, when known (checked).
     :raises RunDirError: naming the file when it is missing or malformed.
     """
     path = Path(run_dir) / TEST_SET_FILE
     try:
-        tasks = np.asarray(json.loads(path.read_text())["tasks"], dtype=np.float64)
+        tasks = json.loads(path.read_text(encoding="utf-8"))["tasks"]
+        if not isinstance(tasks, list):
+            raise TypeError(f"'tasks' is a {type(tasks).__name__}, not a list")
+        return task_array(tasks, dim)
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise RunDirError(f"{path}: cannot be read ({type(err).__name__}: {err})") from err
-    if tasks.ndim != 2:
-        raise RunDirError(f"{path}: 'tasks' must be a list of tasks, got shape {tasks.shape}")
-    return tasks
 
 
 def read_jsonl(path: str | Path, key: str | None = None, strict: bool = False) -> list[dict[str, Any]]:

@@ -83,6 +83,15 @@ def test_load_run_rejects_a_missing_directory(tmp_path):
         load_run(tmp_path / "nope")
 
 
+@pytest.mark.parametrize("content", ['{"tasks": [[0.1, 0.2], [0.3]]}', '{"tasks": 3}', "{not json", '{"other": []}'])
+def test_load_run_names_a_damaged_test_set(tmp_path, content):
+    run_dir = write_run_dir(make_fake_run("alp-gmm", n_batches=4), tmp_path / "run")
+    (run_dir / "test_set.json").write_text(content)
+    # The same reader as resume's: the error names the file.
+    with pytest.raises(ValueError, match=r"test_set\.json: cannot be read"):
+        load_run(run_dir)
+
+
 # ------------------------------------------------------------------------------ density
 def test_density_is_highest_where_tasks_were_sampled(gmm_dir):
     run = load_run(gmm_dir)

@@ -3,8 +3,6 @@ read with :func:`students.run_dir.read_jsonl` (tolerant of what a killed run lea
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,25 +10,17 @@ from typing import Any
 import numpy as np
 import yaml
 
-from students.run_dir import CONFIG_FILE, JSONL_FILES, RECORD_KEYS, TEST_SET_FILE, read_jsonl
+from students.run_dir import (
+    CONFIG_FILE,
+    JSONL_FILES,
+    RECORD_KEYS,
+    TEST_SET_FILE,
+    read_jsonl,
+    read_test_set,
+    task_array,
+)
 
 __all__ = ["RunData", "load_run", "task_array"]
-
-
-def task_array(tasks: Sequence[Any], dim: int | None = None) -> np.ndarray:
-    """Stack tasks (scalars, lists, integer or float) into a float ``(n, d)`` array.
-
-    :param tasks: one task per row; a scalar task is a 1-D task.
-    :param dim: the expected dimension (used for an empty input and checked otherwise).
-    :raises ValueError: when the tasks do not all have the same dimension.
-    """
-    rows = [np.atleast_1d(np.asarray(t, dtype=np.float64)).ravel() for t in tasks]
-    if not rows:
-        return np.zeros((0, dim or 0))
-    sizes = {r.size for r in rows}
-    if len(sizes) != 1 or (dim is not None and sizes != {dim}):
-        raise ValueError(f"tasks must all have dimension {dim or 'd'}, got sizes {sorted(sizes)}")
-    return np.stack(rows)
 
 
 @dataclass
@@ -116,8 +106,7 @@ def load_run(run_dir: str | Path) -> RunData:
     dim = len((config.get("task_space") or {}).get("low") or []) or None
     test_set = np.zeros((0, dim or 0))
     if (run_dir / TEST_SET_FILE).exists():
-        tasks = json.loads((run_dir / TEST_SET_FILE).read_text(encoding="utf-8")).get("tasks", [])
-        test_set = task_array(tasks, dim)
+        test_set = read_test_set(run_dir, dim)
     return RunData(
         config=config,
         test_set=test_set,
