@@ -28,7 +28,8 @@ from teachers.validation import Integral, Interval, Real, Satisfies
 
 __all__ = ["SetterSolverTeacher"]
 
-#: Networks and buffers in float64, as TeachMyAgent's placeholders (``tf.float64``).
+#: The networks' precision. TeachMyAgent's placeholders are ``tf.float64``; float32 halves the
+#: cost, and goals are kept as logits (never inverted from a saturated sigmoid), so it is safe.
 DTYPE = torch.float32
 #: Smallest scale of an affine coupling (``_MIN_SCALE`` of setter_solver_utils.py).
 MIN_SCALE = 1e-2
@@ -166,9 +167,10 @@ class SetterSolverTeacher(Teacher):
     mean of nothing). A task given to :meth:`update` that this teacher did not sample gets
     the judge's predicted success as its ``f``.
 
-    Precision and cost: float64, as TeachMyAgent. Goals are drawn ``update_frequency`` at a
-    time between trainings (the setter only changes when it trains), so the networks run
-    batched.
+    Precision and cost: float32 (TeachMyAgent: float64), at half the cost; goals are kept as
+    the setter's logits, so nothing is inverted from a saturated sigmoid. Goals are drawn
+    ``update_frequency`` at a time between trainings (the setter only changes when it
+    trains), so the networks run batched.
 
     Defaults (sources, all in flowersteam/TeachMyAgent): ``update_frequency=100``,
     ``setter_loss_noise_ub=0.01``, ``setter_hidden_size=128``: ``SetterSolver.__init__`` in
