@@ -194,3 +194,33 @@ def test_cuda_runs_and_its_state_loads_on_cpu(cls):
     cpu.load_state_dict(state)
     assert cpu.n_trainings == gpu.n_trainings
     rollout(cpu, 20)
+
+
+def test_goal_gan_hand_written_gradients_match_autograd():
+    """GoalGAN's training writes its LSGAN gradients out; 30 iterations of it land on the
+    weights that autograd's gradients (the same losses, the same optimizers) give."""
+    params = {"generator_layers": (32, 16), "discriminator_layers": (24, 12), "batch_size": 16}
+    fast, ref = GoalGANTeacher(SPACE, seed=3, **params), GoalGANTeacher(SPACE, seed=3, **params)
+    g = torch.Generator().manual_seed(0)
+    real = torch.rand(30, 16, 2, generator=g) - 0.5
+    target = torch.cat([torch.randint(0, 2, (30, 16), generator=g) * 2.0 - 1.0, -torch.ones(30, 16)], 1)[:, :, None]
+    noise = torch.randn(30, 16, 2, generator=g)
+    fast._gan_steps(real, target, noise)
+    for i in range(30):
+        fake = ref.generator(noise[i])
+        d_loss = (ref.discriminator(torch.cat([real[i], fake.detach()])) - target[i]).square().mean()
+        ref._d_opt.zero_grad()
+        d_loss.backward()
+        ref._d_opt.step()
+        ref.discriminator.requires_grad_(False)
+        g_loss = (ref.discriminator(fake) - 1.0).square().mean()
+        ref._g_opt.zero_grad()
+        g_loss.backward()
+        ref._g_opt.step()
+        ref.discriminator.requires_grad_(True)
+    fresh = GoalGANTeacher(SPACE, seed=3, **params)
+    for net in ("generator", "discriminator"):
+        pairs = zip(getattr(fast, net).named_parameters(), getattr(ref, net).parameters(), getattr(fresh, net).parameters(), strict=True)
+        for (name, a), b, before in pairs:
+            assert torch.allclose(a, b, rtol=1e-4, atol=1e-5), f"{net}.{name} differs from autograd's"
+            assert not torch.equal(a, before), f"{net}.{name} did not train"
