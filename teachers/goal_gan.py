@@ -149,8 +149,9 @@ class GoalGANTeacher(Teacher):
     ``AbstractTeacher.create_dist_from_bounds``. TeachMyAgent's benchmark runs use
     ``state_noise_level=0.1``, ``p_old=0.1``, ``use_pretrained_samples=True``.
 
-    Cost: one training is ``train_iters`` small GAN steps (about 0.3 s on one CPU core with
-    the defaults); generated goals are drawn ``batch_size`` at a time between trainings.
+    Cost: one training is ``train_iters`` GAN iterations, about 0.4 s of one CPU core with the
+    defaults (``benchmarks/results/teacher_speed_neural.md``: about 2 ms per episode while
+    the GAN trains every window); generated goals are drawn ``batch_size`` at a time.
 
     :param task_space: a ``Box`` task space.
     :param seed: seed of the teacher's RNG; every weight and noise draw comes from it.
