@@ -200,6 +200,7 @@ class GoalGANTeacher(Teacher):
         "device": [Satisfies(is_device, "a torch device name such as 'cpu' or 'cuda'")],
     }
     state_version: ClassVar[int] = 1
+    _state_free_params: ClassVar[tuple[str, ...]] = ("device",)  # a CUDA state loads on the CPU
     _state_fields: ClassVar[dict[str, StateField]] = {
         "generator": TorchState(),
         "discriminator": TorchState(),
