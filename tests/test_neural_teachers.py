@@ -256,3 +256,17 @@ def test_setter_flow_inverts_and_agrees_on_densities(dim):
         back, log_p_back = t.setter.inverse(logit, f)
     assert torch.allclose(back, latent, atol=1e-4)
     assert torch.allclose(log_p_back, log_p, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("cls", CLASSES)
+def test_goals_sampled_without_updates_do_not_grow_the_state_forever(cls):
+    from teachers.goal_gan import MAX_PENDING
+
+    t = cls(SPACE, seed=0, **{**SMALL[cls], "n_rollouts": 1} if cls is GoalGANTeacher else SMALL[cls])
+    for _ in range(MAX_PENDING + 50):
+        t.sample()
+    pending = t._pending if cls is GoalGANTeacher else t._pending_tasks
+    assert len(pending) == MAX_PENDING
+    task = t.sample()
+    t.update(task, 0.0, success=True)  # the newest goal is still matched, and leaves
+    assert len(t._pending if cls is GoalGANTeacher else t._pending_tasks) == MAX_PENDING - 1
