@@ -99,8 +99,10 @@ def _backward(
 
 
 def _rmsprop(params: Any, lr: float) -> torch.optim.RMSprop:
-    """TF1's ``RMSPropOptimizer(lr)`` in torch: decay 0.9, epsilon 1e-10, no momentum, and the
-    mean-square accumulator initialised to ones (TF1's ``rms`` slot), not zeros."""
+    """TF1's ``RMSPropOptimizer(lr)`` (``DEFAULT_GAN_CONFIGS``) in torch: decay 0.9, epsilon
+    1e-10, no momentum, and the mean-square accumulator initialised to ones, not zeros (the
+    ``rms`` slot of ``tensorflow/python/training/rmsprop.py``). torch adds epsilon outside the
+    square root, TF1 inside: equal at this epsilon."""
     opt = torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-10, foreach=True)
     for group in opt.param_groups:
         for p in group["params"]:
