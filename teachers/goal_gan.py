@@ -102,7 +102,7 @@ def _rmsprop(params: Any, lr: float) -> torch.optim.RMSprop:
     """TF1's ``RMSPropOptimizer(lr)`` (``DEFAULT_GAN_CONFIGS``) in torch: decay 0.9, epsilon
     1e-10, no momentum, and the mean-square accumulator initialised to ones, not zeros (the
     ``rms`` slot of ``tensorflow/python/training/rmsprop.py``). torch adds epsilon outside the
-    square root, TF1 inside: equal at this epsilon."""
+    square root, TF1 inside: a difference only where the mean square is near 1e-10."""
     opt = torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-10, foreach=True)
     for group in opt.param_groups:
         for p in group["params"]:
