@@ -1,0 +1,145 @@
+"""Water forces on the agent's bodies (TeachMyAgent's ``Box2D_dynamics/water_dynamics.py``).
+
+TeachMyAgent takes them from iforce2d's buoyancy tutorial, plus its own "push" force. The water is
+everything below the surface ``y = water_y`` (its box spans the whole track), so the submerged
+part of a convex fixture is the fixture clipped by that half-plane. For each submerged part of
+area ``A`` and centroid ``C`` (water density ``rho = 1``):
+
+- buoyancy ``rho A (-g)`` at ``C``;
+- for each edge (length ``L``, outward normal ``n``, edge direction ``e``) whose midpoint moves
+  at speed ``|v|`` in direction ``u`` with ``d = n . u >= 0`` (a leading edge): drag
+  ``min(0.25 d L rho |v|^2, 2000)`` along ``-u`` and lift ``min(0.25 d (e . u) L rho |v|^2, 500)``
+  along ``u`` rotated by +90 degrees;
+- push: for a body driven by a motor joint (as its second body) inside its limits, with motor
+  torque ``tau`` and ``I w`` its angular momentum, and ``f = (C_body - anchor) x (-tau)``, each
+  edge with ``p = n . f > 0`` adds ``0.05 p L rho (tau + I w)^2 (-f)``, clipped to ``+-20`` per
+  component, at the joint's anchor.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["WaterForces", "clip_below"]
+
+DRAG_MOD = 0.25
+LIFT_MOD = 0.25
+PUSH_MOD = 0.05
+MAX_DRAG = 2000.0
+MAX_LIFT = 500.0
+MAX_PUSH = 20.0
+WATER_DENSITY = 1.0
+
+
+def clip_below(points: list[tuple[float, float]], level: float) -> list[tuple[float, float]]:
+    """The part of the polygon ``points`` (counter-clockwise) below ``y = level``."""
+    out = []
+    n = len(points)
+    for i in range(n):
+        x0, y0 = points[i - 1]
+        x1, y1 = points[i]
+        in0, in1 = y0 <= level, y1 <= level
+        if in0 != in1:
+            t = (level - y0) / (y1 - y0)
+            out.append((x0 + t * (x1 - x0), level))
+        if in1:
+            out.append((x1, y1))
+    return out
+
+
+def _area_centroid(points: list[tuple[float, float]]) -> tuple[float, float, float]:
+    area = cx = cy = 0.0
+    x0, y0 = points[-1]
+    for x1, y1 in points:
+        cross = x0 * y1 - x1 * y0
+        area += cross
+        cx += (x0 + x1) * cross
+        cy += (y0 + y1) * cross
+        x0, y0 = x1, y1
+    area *= 0.5
+    if area <= 1e-12:
+        return 0.0, 0.0, 0.0
+    return area, cx / (6 * area), cy / (6 * area)
+
+
+class WaterForces:
+    """Applies the water forces to a set of Box2D bodies; one instance per env.
+
+    :param gravity: the world's gravity ``(gx, gy)``.
+    """
+
+    def __init__(self, gravity: tuple[float, float]) -> None:
+        self.gravity = (float(gravity[0]), float(gravity[1]))
+
+    @staticmethod
+    def _motor_joints(body) -> list:
+        return [edge.joint for edge in body.joints if edge.joint.bodyB == body and hasattr(edge.joint, "motorSpeed")]
+
+    def apply(self, bodies, water_y: float, fps: float) -> bool:
+        """Apply buoyancy, drag, lift and push to the submerged parts of ``bodies``' polygon
+        fixtures (sensors excepted); return whether any part is submerged.
+
+        :param water_y: the water surface.
+        :param fps: simulation frequency (motor impulse to torque).
+        """
+        any_wet = False
+        rho = WATER_DENSITY
+        gx, gy = self.gravity
+        for body in bodies:
+            transform = body.transform
+            for fixture in body.fixtures:
+                if fixture.sensor or not hasattr(fixture.shape, "vertices"):
+                    continue
+                world_pts = [tuple(transform * v) for v in fixture.shape.vertices]
+                if min(p[1] for p in world_pts) > water_y:
+                    continue
+                part = clip_below(world_pts, water_y)
+                if len(part) < 3:
+                    continue
+                area, cx, cy = _area_centroid(part)
+                if area <= 0.0:
+                    continue
+                any_wet = True
+                body.ApplyForce((-rho * area * gx, -rho * area * gy), (cx, cy), True)
+                joints = self._motor_joints(body)
+                for i in range(len(part)):
+                    (x0, y0), (x1, y1) = part[i], part[(i + 1) % len(part)]
+                    mx, my = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+                    ex, ey = x1 - x0, y1 - y0
+                    length = math.hypot(ex, ey)
+                    if length <= 1e-12:
+                        continue
+                    ex, ey = ex / length, ey / length
+                    nx, ny = ey, -ex  # outward normal of a counter-clockwise polygon
+                    vx, vy = body.GetLinearVelocityFromWorldPoint((mx, my))
+                    speed = math.hypot(vx, vy)
+                    if speed > 1e-9:
+                        ux, uy = vx / speed, vy / speed
+                        d = nx * ux + ny * uy
+                        if d >= 0.0:
+                            k = d * length * rho * speed * speed
+                            drag = min(DRAG_MOD * k, MAX_DRAG)
+                            lift = min(LIFT_MOD * k * (ex * ux + ey * uy), MAX_LIFT)
+                            body.ApplyForce((-drag * ux - lift * uy, -drag * uy + lift * ux), (mx, my), True)
+                    for joint in joints:
+                        self._push(body, joint, nx, ny, length, rho, fps)
+        return any_wet
+
+    @staticmethod
+    def _push(body, joint, nx: float, ny: float, length: float, rho: float, fps: float) -> None:
+        if not (joint.lowerLimit < joint.angle < joint.upperLimit):
+            return
+        torque = joint.GetMotorTorque(fps)
+        ang_momentum = body.inertia * body.angularVelocity
+        cx, cy = body.worldCenter
+        ax, ay = joint.anchorB
+        lx, ly = cx - ax, cy - ay
+        # lever x (-torque): b2Cross(v, s) = (s * v.y, -s * v.x)
+        fx, fy = -torque * ly, torque * lx
+        p = nx * fx + ny * fy
+        if p <= 0.0:
+            return
+        mag = PUSH_MOD * p * length * rho * (torque + ang_momentum) ** 2
+        px = max(-MAX_PUSH, min(MAX_PUSH, -mag * fx))
+        py = max(-MAX_PUSH, min(MAX_PUSH, -mag * fy))
+        body.ApplyForce((px, py), joint.anchorB, True)
