@@ -24,6 +24,7 @@ _SPECS: dict[str, tuple[str, int, dict]] = {
     "teachrl/PointGate-Unfeasible-v0": ("envs.point_gate:PointGateEnv", 100, {"variant": "unfeasible"}),
     "teachrl/PointGate-Trivial-v0": ("envs.point_gate:PointGateEnv", 100, {"variant": "trivial"}),
     "teachrl/StumpTracks-v0": ("envs.stump_tracks:StumpTracksEnv", 2000, {}),
+    "teachrl/HexagonTracks-v0": ("envs.hexagon_tracks:HexagonTracksEnv", 2000, {}),
     "teachrl/Parkour-v0": ("envs.parkour.env:ParkourEnv", 2000, {}),
     "teachrl/CartPole-v0": ("envs.classic:CartPole", 500, {}),
     "teachrl/Pendulum-v0": ("envs.classic:Pendulum", 200, {}),

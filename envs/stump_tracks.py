@@ -139,8 +139,7 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         gym.Env.reset(self, seed=seed)
         # A fresh world per episode: the simulation then depends only on (seed, task).
         self.world = b2.world()
-        self.stumps = generate_stumps(self.np_random, self._stump_height, self._stump_spacing)
-        self.terrain = build_terrain(self.world, self.stumps)
+        self.terrain = self._build_track()
         x0 = TERRAIN_STEP * STARTPAD_STEPS / 2
         # BipedalWalker's start pose (its joints settle the legs in the first steps);
         # gymnasium's scripted gait relies on starting with both feet on the ground.
@@ -152,6 +151,11 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         self._prev_shaping = None
         obs, _, _, _, _ = self._step_episode(np.zeros(self.action_space.shape, dtype=np.float32))
         return obs, {}
+
+    def _build_track(self):
+        """Create this episode's terrain in ``self.world`` (the task is applied); return its body."""
+        self.stumps = generate_stumps(self.np_random, self._stump_height, self._stump_spacing)
+        return build_terrain(self.world, self.stumps)
 
     def _lidar_scan(self) -> list[float]:
         px, py = self.walker.hull.position
@@ -185,8 +189,14 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
             return None
         from envs.walker.render import draw_frame
 
-        frame, self._screen = draw_frame(self._screen, self.walker, self.stumps, VIEWPORT_W, VIEWPORT_H)
+        frame, self._screen = draw_frame(
+            self._screen, self.walker, self.stumps, VIEWPORT_W, VIEWPORT_H, polygons=self._obstacle_polygons()
+        )
         return frame
+
+    def _obstacle_polygons(self) -> list:
+        """Obstacles other than stumps, as world-coordinate polygons, for drawing."""
+        return []
 
     def close(self) -> None:
         self._screen = None

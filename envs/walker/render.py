@@ -26,10 +26,11 @@ def _pygame():
     return pygame
 
 
-def draw_frame(surface, walker, stumps: list[Stump], width: int, height: int):
+def draw_frame(surface, walker, stumps: list[Stump], width: int, height: int, polygons=()):
     """Draw the view that follows ``walker``; return ``(rgb array (height, width, 3), surface)``.
 
     :param surface: a reusable ``pygame.Surface`` of size ``(width, height)`` or ``None``.
+    :param polygons: other obstacles, each a list of world ``(x, y)`` points (Hexagon Tracks).
     """
     pygame = _pygame()
     if surface is None:
@@ -51,6 +52,11 @@ def draw_frame(surface, walker, stumps: list[Stump], width: int, height: int):
         if left + w < 0 or left > width:
             continue
         pygame.draw.rect(surface, STUMP, (left, top, w, s.height * SCALE + 1))
+    for poly in polygons:
+        points = [to_px(x, y) for x, y in poly]
+        if max(p[0] for p in points) < 0 or min(p[0] for p in points) > width:
+            continue
+        pygame.draw.polygon(surface, STUMP, points)
     # Far legs first, then near legs, then the hull.
     far = walker.segments[0::2]
     near = walker.segments[1::2]
