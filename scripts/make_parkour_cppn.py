@@ -10,9 +10,12 @@ the shipped file was made with the defaults::
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without install
 
 from envs.parkour.cppn import WEIGHTS_PATH, make_weights
 

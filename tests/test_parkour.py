@@ -17,6 +17,7 @@ from envs.parkour.cppn import CPPN_LAYERS, WEIGHTS_PATH, TerrainCPPN, load_weigh
 from envs.parkour.env import ParkourEnv
 from envs.parkour.terrain import INPUT_HIGH, INPUT_LOW, make_creepers, make_profile, water_height
 from envs.parkour.water import WaterForces, clip_below
+from envs.test_sets import load_test_set, make_parkour_test_set
 from envs.walker.bodies import BODIES
 from envs.walker.terrain import GROUND_Y
 
@@ -190,3 +191,33 @@ def test_hexagon_obstacles_follow_the_shape_task():
     env = HexagonTracksEnv(task=np.full(12, 2.0), render_mode="rgb_array")
     env.reset(seed=0)
     assert env.render().shape == (400, 600, 3)
+
+
+# ------------------------------------------------------------------------------------ test sets
+@pytest.mark.parametrize("kind", ["walking", "climbing", "swimming"])
+def test_parkour_test_sets_are_shipped_and_follow_their_rules(kind):
+    env = ParkourEnv()
+    tasks = load_test_set(f"parkour_{kind}", env.task_space)
+    assert tasks.shape == (100, 6)
+    np.testing.assert_allclose(tasks, make_parkour_test_set(kind, 100, seed=["walking", "climbing", "swimming"].index(kind)))
+    water, creepers = tasks[:, 3], tasks[:, 4]
+    if kind == "walking":
+        assert np.all(water == 0) and np.all(creepers == 0)
+    elif kind == "climbing":
+        assert water.max() <= 0.8 and creepers.min() > 0
+    else:
+        assert np.all(water == 1)
+
+
+def test_eval_set_takes_a_shipped_test_set_and_checks_its_dimension(tmp_path):
+    from students.config import RunConfig
+    from students.train import run_curriculum
+
+    RunConfig(env="teachrl/Parkour-v0", eval_set="parkour_climbing").check_fields()
+    with pytest.raises(ValueError, match="eval_set must be one of .*parkour_walking"):
+        RunConfig(eval_set="parkour_flying").check_fields()
+    with pytest.raises(ValueError, match="test set 'parkour_walking' .* has 6-D tasks, the env's are 2-D"):
+        run_curriculum({"env": "teachrl/PointGate-v0", "eval_set": "parkour_walking", "wandb_mode": "disabled",
+                        "device": "cpu", "run_dir": str(tmp_path / "run")}, log=None)
+    with pytest.raises(ValueError, match="test set must be one of"):
+        load_test_set("nope")
