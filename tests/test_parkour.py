@@ -134,10 +134,10 @@ def test_clip_below_and_buoyancy_float_a_light_box():
         world = b2.world()
         box = world.CreateDynamicBody(position=(0, 0))
         box.CreatePolygonFixture(box=(0.5, 0.5), density=density)
-        forces = WaterForces(tuple(world.gravity))
+        forces = WaterForces(tuple(world.gravity), [box])
         for _ in range(100):
             if water:
-                forces.apply([box], 10.0, 50)
+                forces.apply(10.0, 50)
             world.Step(1 / 50, 6, 2)
         return box.position[1], box.linearVelocity[1]
 

@@ -165,9 +165,9 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
         self.creepers = make_creepers(self.profile, self.np_random, self._creeper_height, self._creeper_spacing)
         self.water_y = water_height(self.profile, self._water_level)
         self._ground, self._ceiling, _, _ = build_parkour(self.world, self.profile, self.creepers, self.water_y)
-        self._water = WaterForces(tuple(self.world.gravity))
         x0 = TERRAIN_STEP * self._startpad / 2
         self.agent = ParkourAgent.build(self.world, self.body, x0, GROUND_Y)
+        self._water = WaterForces(tuple(self.world.gravity), self.agent.parts)
         self._contacts = _Contacts(self.agent, self._ceiling)
         self.world.contactListener = self._contacts
         self.agent.head.ApplyForceToCenter((float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH)), 0.0), True)
@@ -205,7 +205,7 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
             action = np.zeros_like(action)
         effort = agent.apply_action(action[: self._n_motor_actions])
         self.world.Step(1.0 / FPS, 6 * 30, 2 * 30)
-        self._water.apply(agent.parts, self.water_y, FPS)
+        self._water.apply(self.water_y, FPS)
         head = agent.head
         pos, vel = head.position, head.linearVelocity
         under_water = pos[1] <= self.water_y

@@ -63,21 +63,33 @@ def _area_centroid(points: list[tuple[float, float]]) -> tuple[float, float, flo
 
 
 class WaterForces:
-    """Applies the water forces to a set of Box2D bodies; one instance per env.
+    """Applies the water forces to a fixed set of Box2D bodies; one instance per episode.
+
+    Every force of a body is summed into one force at its centre of mass plus a torque (the same
+    motion as applying each at its point, with two Box2D calls per body instead of one per edge).
 
     :param gravity: the world's gravity ``(gx, gy)``.
+    :param bodies: the bodies (their polygon fixtures, sensors excepted, get the forces).
     """
 
-    def __init__(self, gravity: tuple[float, float]) -> None:
+    def __init__(self, gravity: tuple[float, float], bodies) -> None:
         self.gravity = (float(gravity[0]), float(gravity[1]))
+        self._entries = []
+        for body in bodies:
+            polygons = [
+                [(float(v[0]), float(v[1])) for v in fixture.shape.vertices]
+                for fixture in body.fixtures
+                if not fixture.sensor and hasattr(fixture.shape, "vertices")
+            ]
+            joints = [
+                edge.joint for edge in body.joints if edge.joint.bodyB == body and hasattr(edge.joint, "motorSpeed")
+            ]
+            if polygons:
+                self._entries.append((body, polygons, joints))
 
-    @staticmethod
-    def _motor_joints(body) -> list:
-        return [edge.joint for edge in body.joints if edge.joint.bodyB == body and hasattr(edge.joint, "motorSpeed")]
-
-    def apply(self, bodies, water_y: float, fps: float) -> bool:
-        """Apply buoyancy, drag, lift and push to the submerged parts of ``bodies``' polygon
-        fixtures (sensors excepted); return whether any part is submerged.
+    def apply(self, water_y: float, fps: float) -> bool:
+        """Apply buoyancy, drag, lift and push to the submerged parts; return whether any part is
+        submerged.
 
         :param water_y: the water surface.
         :param fps: simulation frequency (motor impulse to torque).
@@ -85,33 +97,42 @@ class WaterForces:
         any_wet = False
         rho = WATER_DENSITY
         gx, gy = self.gravity
-        for body in bodies:
-            transform = body.transform
-            for fixture in body.fixtures:
-                if fixture.sensor or not hasattr(fixture.shape, "vertices"):
-                    continue
-                world_pts = [tuple(transform * v) for v in fixture.shape.vertices]
-                if min(p[1] for p in world_pts) > water_y:
-                    continue
+        for body, polygons, joints in self._entries:
+            bx, by = body.position
+            angle = body.angle
+            c, s = math.cos(angle), math.sin(angle)
+            # Quick rejection: the body's lowest point is above the surface.
+            points = [[(bx + c * x - s * y, by + s * x + c * y) for x, y in poly] for poly in polygons]
+            if min(p[1] for poly in points for p in poly) > water_y:
+                continue
+            vx0, vy0 = body.linearVelocity
+            w = body.angularVelocity
+            cx, cy = body.worldCenter
+            pushes = [p for p in (self._push_vector(body, j, fps) for j in joints) if p is not None]
+            fx_sum = fy_sum = torque_sum = 0.0
+            for world_pts in points:
                 part = clip_below(world_pts, water_y)
                 if len(part) < 3:
                     continue
-                area, cx, cy = _area_centroid(part)
+                area, ax, ay = _area_centroid(part)
                 if area <= 0.0:
                     continue
                 any_wet = True
-                body.ApplyForce((-rho * area * gx, -rho * area * gy), (cx, cy), True)
-                joints = self._motor_joints(body)
-                for i in range(len(part)):
-                    (x0, y0), (x1, y1) = part[i], part[(i + 1) % len(part)]
-                    mx, my = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+                fx, fy = -rho * area * gx, -rho * area * gy
+                fx_sum += fx
+                fy_sum += fy
+                torque_sum += (ax - cx) * fy - (ay - cy) * fx
+                n = len(part)
+                for i in range(n):
+                    (x0, y0), (x1, y1) = part[i], part[(i + 1) % n]
                     ex, ey = x1 - x0, y1 - y0
                     length = math.hypot(ex, ey)
                     if length <= 1e-12:
                         continue
                     ex, ey = ex / length, ey / length
                     nx, ny = ey, -ex  # outward normal of a counter-clockwise polygon
-                    vx, vy = body.GetLinearVelocityFromWorldPoint((mx, my))
+                    mx, my = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
+                    vx, vy = vx0 - w * (my - cy), vy0 + w * (mx - cx)
                     speed = math.hypot(vx, vy)
                     if speed > 1e-9:
                         ux, uy = vx / speed, vy / speed
@@ -120,26 +141,36 @@ class WaterForces:
                             k = d * length * rho * speed * speed
                             drag = min(DRAG_MOD * k, MAX_DRAG)
                             lift = min(LIFT_MOD * k * (ex * ux + ey * uy), MAX_LIFT)
-                            body.ApplyForce((-drag * ux - lift * uy, -drag * uy + lift * ux), (mx, my), True)
-                    for joint in joints:
-                        self._push(body, joint, nx, ny, length, rho, fps)
+                            fx, fy = -drag * ux - lift * uy, -drag * uy + lift * ux
+                            fx_sum += fx
+                            fy_sum += fy
+                            torque_sum += (mx - cx) * fy - (my - cy) * fx
+                    for (pfx, pfy, scale, anchor_x, anchor_y) in pushes:
+                        p = nx * pfx + ny * pfy
+                        if p <= 0.0:
+                            continue
+                        mag = scale * p * length
+                        fx = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfx))
+                        fy = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfy))
+                        fx_sum += fx
+                        fy_sum += fy
+                        torque_sum += (anchor_x - cx) * fy - (anchor_y - cy) * fx
+            if fx_sum or fy_sum or torque_sum:
+                body.ApplyForceToCenter((fx_sum, fy_sum), True)
+                body.ApplyTorque(torque_sum, True)
         return any_wet
 
     @staticmethod
-    def _push(body, joint, nx: float, ny: float, length: float, rho: float, fps: float) -> None:
+    def _push_vector(body, joint, fps: float):
+        """``(f_x, f_y, 0.05 rho (tau + I w)^2, anchor_x, anchor_y)`` of a motor joint inside its
+        limits, or ``None``."""
         if not (joint.lowerLimit < joint.angle < joint.upperLimit):
-            return
+            return None
         torque = joint.GetMotorTorque(fps)
         ang_momentum = body.inertia * body.angularVelocity
         cx, cy = body.worldCenter
         ax, ay = joint.anchorB
         lx, ly = cx - ax, cy - ay
-        # lever x (-torque): b2Cross(v, s) = (s * v.y, -s * v.x)
+        # lever x (-torque), with b2Cross(v, s) = (s v.y, -s v.x)
         fx, fy = -torque * ly, torque * lx
-        p = nx * fx + ny * fy
-        if p <= 0.0:
-            return
-        mag = PUSH_MOD * p * length * rho * (torque + ang_momentum) ** 2
-        px = max(-MAX_PUSH, min(MAX_PUSH, -mag * fx))
-        py = max(-MAX_PUSH, min(MAX_PUSH, -mag * fy))
-        body.ApplyForce((px, py), joint.anchorB, True)
+        return fx, fy, PUSH_MOD * WATER_DENSITY * (torque + ang_momentum) ** 2, ax, ay
