@@ -85,7 +85,10 @@ class WaterForces:
                 edge.joint for edge in body.joints if edge.joint.bodyB == body and hasattr(edge.joint, "motorSpeed")
             ]
             if polygons:
-                self._entries.append((body, polygons, joints))
+                # Farthest vertex from the body's origin: the body is dry when its origin is
+                # this much above the surface, and wholly under water this much below it.
+                radius = max(math.hypot(x, y) for poly in polygons for x, y in poly)
+                self._entries.append((body, polygons, joints, radius))
 
     def apply(self, water_y: float, fps: float) -> bool:
         """Apply buoyancy, drag, lift and push to the submerged parts; return whether any part is
@@ -97,13 +100,15 @@ class WaterForces:
         any_wet = False
         rho = WATER_DENSITY
         gx, gy = self.gravity
-        for body, polygons, joints in self._entries:
+        for body, polygons, joints, radius in self._entries:
             bx, by = body.position
+            if by - radius > water_y:
+                continue
             angle = body.angle
             c, s = math.cos(angle), math.sin(angle)
-            # Quick rejection: the body's lowest point is above the surface.
             points = [[(bx + c * x - s * y, by + s * x + c * y) for x, y in poly] for poly in polygons]
-            if min(p[1] for poly in points for p in poly) > water_y:
+            submerged = by + radius <= water_y
+            if not submerged and min(p[1] for poly in points for p in poly) > water_y:
                 continue
             vx0, vy0 = body.linearVelocity
             w = body.angularVelocity
@@ -111,7 +116,7 @@ class WaterForces:
             pushes = [p for p in (self._push_vector(body, j, fps) for j in joints) if p is not None]
             fx_sum = fy_sum = torque_sum = 0.0
             for world_pts in points:
-                part = clip_below(world_pts, water_y)
+                part = world_pts if submerged else clip_below(world_pts, water_y)
                 if len(part) < 3:
                     continue
                 area, ax, ay = _area_centroid(part)
