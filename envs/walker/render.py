@@ -5,17 +5,24 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from Box2D import b2
 
 from envs.walker.terrain import GROUND_Y, SCALE, TRACK_LENGTH, Stump
 
-__all__ = ["draw_frame"]
+__all__ = ["PALETTES", "draw_body", "draw_frame"]
 
 SKY = (215, 215, 255)
 GROUND = (102, 153, 76)
 STUMP = (140, 100, 60)
-HULL = ((127, 51, 229), (76, 76, 127))
-LEG_NEAR = ((178, 101, 152), (127, 76, 101))
-LEG_FAR = ((128, 51, 102), (77, 26, 51))
+#: (fill, outline) per body-part palette (:attr:`envs.bodies.PartSpec.color`); grip sensors are
+#: red, yellow while they hold something (TeachMyAgent's colours).
+PALETTES = {
+    "hull": ((127, 51, 229), (76, 76, 127)),
+    "limb": ((178, 101, 152), (127, 76, 101)),
+    "limb_far": ((128, 51, 102), (77, 26, 51)),
+    "sensor": ((255, 0, 0), (255, 0, 0)),
+    "sensor_attached": ((255, 255, 0), (255, 255, 0)),
+}
 
 
 def _pygame():
@@ -51,21 +58,30 @@ def draw_frame(surface, walker, stumps: list[Stump], width: int, height: int):
         if left + w < 0 or left > width:
             continue
         pygame.draw.rect(surface, STUMP, (left, top, w, s.height * SCALE + 1))
-    # Far legs first, then near legs, then the hull.
-    far = walker.segments[0::2]
-    near = walker.segments[1::2]
-    for segments, colors in ((far, LEG_FAR), (near, LEG_NEAR)):
-        for seg in segments:
-            for body in seg:
-                _draw_body(pygame, surface, body, colors, to_px)
-    _draw_body(pygame, surface, walker.hull, HULL, to_px)
+    draw_body(surface, walker, to_px)
     frame = np.transpose(pygame.surfarray.array3d(surface), (1, 0, 2))
     return np.ascontiguousarray(frame), surface
 
 
-def _draw_body(pygame, surface, body, colors, to_px) -> None:
-    transform = body.transform
-    for fixture in body.fixtures:
-        points = [to_px(*(transform * v)) for v in fixture.shape.vertices]
-        pygame.draw.polygon(surface, colors[0], points)
-        pygame.draw.polygon(surface, colors[1], points, width=1)
+def draw_body(surface, body, to_px) -> None:
+    """Draw an :class:`envs.bodies.Body` (parts by layer, then grip sensors) on ``surface``.
+
+    :param to_px: maps world metres ``(x, y)`` to surface pixels.
+    """
+    pygame = _pygame()
+    attached = {id(s) for i, s in enumerate(body.sensors) if body.attached(i)}
+    for palette, part in body.draw_list():
+        if palette == "sensor" and id(part) in attached:
+            palette = "sensor_attached"
+        fill, outline = PALETTES[palette]
+        transform = part.transform
+        for fixture in part.fixtures:
+            shape = fixture.shape
+            if isinstance(shape, b2.circleShape):
+                center = to_px(*(transform * shape.pos))
+                radius = max(2, round(shape.radius * SCALE))
+                pygame.draw.circle(surface, fill, center, radius)
+                continue
+            points = [to_px(*(transform * v)) for v in shape.vertices]
+            pygame.draw.polygon(surface, fill, points)
+            pygame.draw.polygon(surface, outline, points, width=1)
