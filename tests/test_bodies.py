@@ -243,3 +243,27 @@ def test_critical_parts_end_contact_and_hull_criticality_is_the_envs_choice():
     world.contactListener = BodyContactListener(chimp)
     _step(world, chimp, np.zeros(14), 5)
     assert chimp.critical_contact  # its chest is always critical
+
+
+def test_docs_body_table_matches_the_registry():
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "environments.md").read_text()
+    for name, spec in BODIES.items():
+        stump = str(4 + spec.state_dim + 10) if spec.kind == "walker" else "—"
+        row = f"| `{name}` | {spec.kind} | {spec.action_dim} | {stump} / {6 + spec.state_dim + 20} |"
+        assert row in text, row
+        assert f"img/bodies/{name}.png" in text
+        assert (Path(__file__).resolve().parents[1] / "docs" / "img" / "bodies" / f"{name}.png").is_file()
+
+
+def test_body_portrait_is_an_rgb_frame_with_the_body_in_it():
+    from envs.walker.render import PALETTES, body_portrait
+
+    for name in ("spider", "climbing_profile_chimpanzee", "fish"):
+        frame = body_portrait(name, width=160, height=120)
+        assert frame.shape == (120, 160, 3) and frame.dtype == np.uint8
+        colors = {tuple(c) for c in frame.reshape(-1, 3)}
+        assert PALETTES["hull"][0] in colors
+    attached = body_portrait("climbing_profile_chimpanzee")
+    assert PALETTES["sensor_attached"][0] in {tuple(c) for c in attached.reshape(-1, 3)}  # it holds the bar
