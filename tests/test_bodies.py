@@ -267,3 +267,17 @@ def test_body_portrait_is_an_rgb_frame_with_the_body_in_it():
         assert PALETTES["hull"][0] in colors
     attached = body_portrait("climbing_profile_chimpanzee")
     assert PALETTES["sensor_attached"][0] in {tuple(c) for c in attached.reshape(-1, 3)}  # it holds the bar
+
+
+def test_climbers_may_touch_graspable_terrain_with_critical_parts():
+    for graspable in (True, False):
+        world = b2.world()
+        spec = BODIES["climbing_chest_profile_chimpanzee"]
+        ground = world.CreateStaticBody()
+        ground.CreateFixture(fixtureDef(shape=edgeShape(vertices=[(-5, GROUND_Y), (5, GROUND_Y)]),
+                                        userData=FixtureTag("ceiling", graspable=graspable)))
+        body = Body(world, spec, 0.0, GROUND_Y + 0.5)  # the chest's bottom is 0.67 m below its origin
+        world.contactListener = BodyContactListener(body)
+        _step(world, body, np.zeros(spec.action_dim), 3)
+        assert body.parts["chest"].userData.contact
+        assert body.critical_contact is not graspable

@@ -80,6 +80,7 @@ class Body:
         self.spec = spec
         self.graspable = graspable
         self.critical_contact = False
+        self._climber = spec.kind == "climber"
         self.parts: dict[str, object] = {}
         self.joints: dict[str, object] = {}
         self._layers: list[tuple[int, str, object]] = []  # (layer, color, b2Body)
@@ -261,7 +262,9 @@ class Body:
         """Update contact flags from a Box2D contact that begins (``touching``) or ends.
 
         Solid parts: their contact flag follows the contact, and a critical part that begins
-        one sets :attr:`critical_contact`. Other sensors (water, creepers) are ignored here.
+        one sets :attr:`critical_contact`, except a climber's against graspable terrain (it may
+        touch what it climbs, as in TeachMyAgent's Parkour). Contacts with sensor fixtures
+        (water, creepers) are ignored here.
         Grip sensors: record / forget the graspable fixtures they overlap.
         """
         fa, fb = contact.fixtureA, contact.fixtureB
@@ -280,7 +283,7 @@ class Body:
             if other.sensor:
                 continue
             state.contact = touching
-            if touching and state.critical:
+            if touching and state.critical and not (self._climber and self.graspable(other)):
                 self.critical_contact = True
 
 
