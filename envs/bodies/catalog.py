@@ -311,10 +311,10 @@ def _catalog() -> dict[str, BodySpec]:
                description="classic bipedal with hull density 1.25 and legs 0.25 (water 1)"),
         # teachrl's earlier variants (teachDeepRL's "short" / "quadru" bodies, BipedalWalker-built).
         _biped("short", leg_w, 0.6 * 34 / SCALE, old_style=True, width=64 / SCALE,
-               source="teachrl (teachDeepRL's short walker)", description="BipedalWalker's walker, legs 60% as long"),
+               source="teachrl, after teachDeepRL's short walker", description="BipedalWalker's walker, legs 60% as long"),
         _quadruped("quadruped", px((-60, 9), (40, 9), (64, 1), (64, -8), (-60, -8)), (-45 / SCALE, 45 / SCALE),
                    leg_w, 34 / SCALE, 80.0, old_style=True, hull_density=4.0, hip_y=-8 / SCALE, width=124 / SCALE,
-                   source="teachrl (teachDeepRL's quadruped walker)",
+                   source="teachrl, after teachDeepRL's quadruped",
                    description="long hull on two pairs of BipedalWalker legs"),
     ]
     return {b.name: b for b in bodies}
