@@ -12,7 +12,8 @@ its quadrupedal walker.
 Everything else (bodies, observation, reward, termination, success > 230, 2000-step cap) is
 Stump Tracks' (:mod:`envs.stump_tracks`). Differences from teachDeepRL: the vertex noise comes
 from the env's seeded generator (teachDeepRL draws it from numpy's global one); the default body
-is the quadruped of :data:`envs.walker.bodies.BODIES`.
+is ``big_quadru`` (:mod:`envs.bodies`; teachDeepRL's quadruped: hull, 2 leg pairs of 10 x 51 px,
+torque 300).
 """
 
 from __future__ import annotations
@@ -68,14 +69,15 @@ def hexagon_polygons(rng: np.random.Generator, shape: np.ndarray) -> list[list[t
 class HexagonTracksEnv(StumpTracksEnv):
     """A walker on a track of hexagon obstacles (see the module docstring).
 
-    :param body: a walker of :data:`envs.walker.bodies.BODIES` (default ``"quadruped"``).
+    :param body: a walker of :mod:`envs.bodies` (default ``"big_quadru"``, teachDeepRL's quadrupedal
+        walker as TeachMyAgent rebuilt it: torque 300, legs 10 x 51 px).
     :param task: optional initial task (12 values in ``[0, 4]`` or a dict).
     :param render_mode: ``None`` or ``"rgb_array"``.
     """
 
     task_names = tuple(f"poly_{i}" for i in range(12))
 
-    def __init__(self, body: str = "quadruped", task: Any = None, render_mode: str | None = None) -> None:
+    def __init__(self, body: str = "big_quadru", task: Any = None, render_mode: str | None = None) -> None:
         self._polygons: list = []
         super().__init__(body=body, task=task, render_mode=render_mode)
 

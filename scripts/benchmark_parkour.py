@@ -23,8 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a check
 
 import envs  # noqa: E402,F401  (registers the envs)
 from envs.benchmark import benchmark, to_markdown  # noqa: E402
-from envs.parkour.agent import body_kind, body_names  # noqa: E402
-from envs.walker.bodies import BODIES as HEXAGON_BODIES  # noqa: E402
+from envs.bodies import BODIES, body_names  # noqa: E402
 
 CPPN_MID = [-0.15, 0.8, 0.1]
 #: Parkour task per kind of body.
@@ -47,11 +46,11 @@ def main() -> None:
 
     cases = [("BipedalWalker-v3", "BipedalWalker-v3", {}, False)]
     for body in body_names():
-        kind = body_kind(body)
+        kind = BODIES[body].kind
         cases.append((f"Parkour-{body}", "teachrl/Parkour-v0", {"body": body, "task": TASKS[kind]}, False))
         if kind == "walker":
             cases.append((f"Parkour-{body} (under water)", "teachrl/Parkour-v0", {"body": body, "task": WET_TASK}, False))
-    for body in sorted(HEXAGON_BODIES):
+    for body in body_names("walker"):
         cases.append((f"HexagonTracks-{body}", "teachrl/HexagonTracks-v0", {"body": body, "task": HEXAGON_TASK}, False))
     results = benchmark(cases, args.steps, args.rounds)
     base = results["BipedalWalker-v3"]["steps_per_s"]

@@ -11,21 +11,21 @@ import pytest
 from Box2D import b2
 
 import envs
+from envs.bodies import body_names
 from envs.hexagon_tracks import HexagonTracksEnv, hexagon_polygons
-from envs.parkour.agent import body_kind, body_names
 from envs.parkour.cppn import CPPN_LAYERS, WEIGHTS_PATH, TerrainCPPN, load_weights, make_weights
 from envs.parkour.env import ParkourEnv
 from envs.parkour.terrain import INPUT_HIGH, INPUT_LOW, make_creepers, make_profile, water_height
 from envs.parkour.water import WaterForces, clip_below
 from envs.test_sets import load_test_set, make_parkour_test_set
-from envs.walker.bodies import BODIES
 from envs.walker.terrain import GROUND_Y
 
 EASY = [-0.15, 0.8, 0.1, 0.0, 0.0, 5.0]
-HEXAGON_BODIES = sorted(BODIES)
+PARKOUR_BODIES = list(body_names())
+HEXAGON_BODIES = list(body_names("walker"))
 
 
-@pytest.mark.parametrize("body", body_names())
+@pytest.mark.parametrize("body", PARKOUR_BODIES)
 def test_parkour_passes_the_env_checks_for_every_body(body):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # infinite observation bounds
@@ -53,7 +53,7 @@ def _rollout(env, task, seed, n=60):
 
 
 @pytest.mark.parametrize(("cls", "bodies", "task_a", "task_b"), [
-    (ParkourEnv, body_names(), EASY, [0.05, 1.0, 0.3, 1.0, 4.0, 0.0]),
+    (ParkourEnv, PARKOUR_BODIES, EASY, [0.05, 1.0, 0.3, 1.0, 4.0, 0.0]),
     (HexagonTracksEnv, HEXAGON_BODIES, np.zeros(12), np.full(12, 3.0)),
 ])
 def test_two_instances_do_not_influence_each_other(cls, bodies, task_a, task_b):
@@ -72,10 +72,17 @@ def test_two_instances_do_not_influence_each_other(cls, bodies, task_a, task_b):
         np.testing.assert_array_equal(x, y)
 
 
-@pytest.mark.parametrize("cls", [ParkourEnv, HexagonTracksEnv])
-def test_unknown_body_is_a_value_error_listing_the_bodies(cls):
-    with pytest.raises(ValueError, match="body must be one of .*'default'.*got 'snake'"):
+@pytest.mark.parametrize(("cls", "what", "example"), [
+    (ParkourEnv, "body", "fish"), (HexagonTracksEnv, "walker body", "big_quadru"),
+])
+def test_unknown_body_is_a_value_error_listing_the_bodies(cls, what, example):
+    with pytest.raises(ValueError, match=f"unknown {what} 'snake'; valid: .*{example}"):
         cls(body="snake")
+
+
+def test_hexagon_tracks_takes_walkers_only():
+    with pytest.raises(ValueError, match="unknown walker body 'fish'"):
+        HexagonTracksEnv(body="fish")
 
 
 def test_out_of_bounds_task_is_a_value_error_naming_the_bounds():
@@ -148,11 +155,10 @@ def test_clip_below_and_buoyancy_float_a_light_box():
 
 
 def test_lidars_flag_water_and_walkers_drown():
-    env = ParkourEnv(task=[*EASY[:3], 1.0, 0.0, 5.0])
+    assert ParkourEnv().survival_steps == 600  # TeachMyAgent's; shortened here to keep the test fast
+    env = ParkourEnv(task=[*EASY[:3], 1.0, 0.0, 5.0], survival_steps=10)
     obs, _ = env.reset(seed=0)
     assert obs[4] == 1.0 and obs[5] == 0.0  # head under water, alive
-    assert env.agent.survival_steps == 600  # TeachMyAgent's; shortened here to keep the test fast
-    env.agent.survival_steps = 10
     flags = [env.step(np.zeros(4, np.float32))[0][5] for _ in range(13)]
     assert flags == [0.0] * 11 + [1.0] * 2  # dead once more than 10 steps were under water (TMA: ">")
     before = env.agent.head.position[0]
@@ -177,8 +183,33 @@ def test_parkour_renders_water_and_terrain():
     assert len(np.unique(frame.reshape(-1, 3), axis=0)) > 5
 
 
-def test_body_kinds_are_known():
-    assert {body_kind(b) for b in body_names()} <= {"walker", "climber", "swimmer", "amphibian"}
+def test_fish_lives_in_water_and_dies_out_of_it():
+    wet = ParkourEnv(body="fish", task=[*EASY[:3], 1.0, 0.0, 5.0], survival_steps=10)
+    dry = ParkourEnv(body="fish", task=[*EASY[:3], 0.0, 0.0, 5.0], survival_steps=10)
+    for env, dies in ((wet, False), (dry, True)):
+        obs, _ = env.reset(seed=0)
+        assert obs.shape == (38,) and env.action_space.shape == (4,)  # TeachMyAgent's fish sizes
+        for _ in range(15):
+            obs, _, terminated, _, _ = env.step(np.zeros(4, np.float32))
+        assert obs[5] == float(dies) and not terminated
+
+
+def test_climbers_hang_from_the_ceiling_until_they_let_go():
+    env = ParkourEnv(body="climbing_profile_chimpanzee", task=[*EASY[:3], 0.0, 2.0, 1.0])
+    obs, _ = env.reset(seed=0)
+    n_motors = env.action_space.shape[0] - 2
+    hold = np.zeros(env.action_space.shape, np.float32)
+    hold[n_motors:] = 1.0
+    start = env.agent.head.position[1]
+    assert start > env.profile.ground.max() + 5  # hanging high above the ground
+    for _ in range(100):
+        obs, _, terminated, _, _ = env.step(hold)
+    assert not terminated and abs(env.agent.head.position[1] - start) < 0.5
+    assert env.agent.attached(0) and env.agent.attached(1)
+    assert np.any(obs[-10:] == 1.0)  # creepers hang in front: the up-looking lidars see them
+    for _ in range(50):
+        env.step(np.zeros(env.action_space.shape, np.float32))  # let go: it falls
+    assert not env.agent.attached(0) and env.agent.head.position[1] < start - 2
 
 
 def test_hexagon_obstacles_follow_the_shape_task():

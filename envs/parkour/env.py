@@ -30,7 +30,8 @@ from Box2D import b2
 from gymnasium import spaces
 
 from envs.base import ParameterizedEnv, TaskEzPickle, make_task_space
-from envs.parkour.agent import ParkourAgent, body_kind, body_names
+from envs.bodies import Body, get_body
+from envs.bodies.body import BodyContactListener
 from envs.parkour.terrain import (
     CREEPER_CATEGORY,
     GROUND_CATEGORY,
@@ -55,9 +56,10 @@ INITIAL_PUSH = 5.0
 FALL_REWARD = -100.0
 VIEWPORT_W, VIEWPORT_H = 600, 400
 HANG_STEPS = 5
-#: TeachMyAgent's lidar fans per kind: (angle span, offset) in radians from straight down.
-LIDAR_FANS = {"walker": (1.5, 0.0), "climber": (2.3, 1.5), "swimmer": (math.pi, 0.0), "amphibian": (math.pi, 0.0)}
 _TERRAIN_BITS = GROUND_CATEGORY | CREEPER_CATEGORY | WATER_CATEGORY
+#: What body parts (and grip sensors) touch: the ground and ceiling (solid) and the creepers
+#: (sensors: contacts without collision, so grip sensors can grasp them).
+_BODY_MASK = GROUND_CATEGORY | CREEPER_CATEGORY
 
 
 class _Lidar(b2.rayCastCallback):
@@ -77,74 +79,51 @@ class _Lidar(b2.rayCastCallback):
         return fraction
 
 
-class _Contacts(b2.contactListener):
-    """Critical contacts (end of episode) and observed part contacts."""
-
-    def __init__(self, agent: ParkourAgent, ceiling) -> None:
-        super().__init__()
-        self.agent = agent
-        self.ceiling = ceiling
-        self.critical = set(agent.critical_parts)
-        self.critical_contact = False
-
-    def _set(self, contact, value: bool) -> None:
-        if contact.fixtureA.sensor or contact.fixtureB.sensor:
-            return
-        a, b = contact.fixtureA.body, contact.fixtureB.body
-        for part, other in ((a, b), (b, a)):
-            self.agent.set_contact(part, value)
-            if value and part in self.critical:
-                if not (self.agent.kind == "climber" and other == self.ceiling):
-                    self.critical_contact = True
-
-    def BeginContact(self, contact):
-        self._set(contact, True)
-
-    def EndContact(self, contact):
-        self._set(contact, False)
-
-
 class ParkourEnv(ParameterizedEnv, TaskEzPickle):
     """Parkour (see the module docstring).
 
-    :param body: the body's name (:func:`envs.parkour.agent.body_names`).
+    :param body: a body of :mod:`envs.bodies` (:func:`envs.bodies.body_names`; any kind).
     :param task: optional initial task (6 values or a dict).
     :param render_mode: ``None`` or ``"rgb_array"``.
+    :param survival_steps: steps the body survives out of its element (``None``: the body's).
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": FPS}
     task_names = ("cppn_1", "cppn_2", "cppn_3", "water_level", "creeper_height", "creeper_spacing")
     success_threshold = 230.0
 
-    def __init__(self, body: str = "default", task: Any = None, render_mode: str | None = None) -> None:
-        names = body_names()
-        if body not in names:
-            raise ValueError(f"body must be one of {names}, got {body!r}")
+    def __init__(
+        self, body: str = "old_classic_bipedal", task: Any = None, render_mode: str | None = None,
+        survival_steps: int | None = None,
+    ) -> None:
+        self.body_spec = get_body(body)  # ValueError listing the bodies
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        TaskEzPickle.__init__(self, body=body, task=task, render_mode=render_mode)
+        if survival_steps is not None and survival_steps < 1:
+            raise ValueError(f"survival_steps must be None or >= 1, got {survival_steps!r}")
+        TaskEzPickle.__init__(self, body=body, task=task, render_mode=render_mode, survival_steps=survival_steps)
+        #: Steps the body survives out of its element (default: the body's, TeachMyAgent's 600).
+        self.survival_steps = self.body_spec.survival_steps if survival_steps is None else survival_steps
         self.body = body
-        self.kind = body_kind(body)
+        self.kind = self.body_spec.kind
         self.render_mode = render_mode
         self.task_space = make_task_space([*INPUT_LOW, 0.0, 0.0, 0.0], [*INPUT_HIGH, 1.0, 4.0, 5.0])
-        # An easy default: middle of the CPPN box, dry ground, no creepers.
-        self.default_task = np.array([*(INPUT_LOW + INPUT_HIGH) / 2, 0.0, 0.0, 5.0])
-        self._startpad = startpad_steps(ParkourAgent.width(body))
-        # Sizes from a throwaway world (bodies define their own motor counts).
-        probe = ParkourAgent.build(b2.world(), body, 0.0, GROUND_Y)
-        self._n_motor_actions = probe.action_dim
-        self._n_sensors = len(probe.sensors)
-        obs_dim = 6 + probe.motor_state_dim + 2 * self._n_sensors + 2 * LIDAR_COUNT
+        # An easy default: middle of the CPPN box; swimmers in water, climbers with creepers.
+        water, creepers = {"swimmer": (1.0, 0.0), "climber": (0.0, 2.0)}.get(self.kind, (0.0, 0.0))
+        self.default_task = np.array([*(INPUT_LOW + INPUT_HIGH) / 2, water, creepers, 1.0 if creepers else 5.0])
+        self._startpad = startpad_steps(self.body_spec.width)
+        n_motors, n_sensors = len(self.body_spec.motors), len(self.body_spec.sensors)
+        obs_dim = 6 + self.body_spec.state_dim + 2 * LIDAR_COUNT
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(obs_dim,), dtype=np.float32)
-        self.action_space = spaces.Box(-1.0, 1.0, shape=(self._n_motor_actions + self._n_sensors,), dtype=np.float32)
-        span, offset = LIDAR_FANS[self.kind]
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(n_motors + n_sensors,), dtype=np.float32)
+        span, offset = self.body_spec.lidar.span, self.body_spec.lidar.offset
         self._lidar_dirs = [
             (math.sin(span * i / LIDAR_COUNT + offset) * LIDAR_RANGE, -math.cos(span * i / LIDAR_COUNT + offset) * LIDAR_RANGE)
             for i in range(LIDAR_COUNT)
         ]
         self._lidars = [_Lidar() for _ in range(LIDAR_COUNT)]
         self.world = None
-        self.agent: ParkourAgent | None = None
+        self.agent: Body | None = None
         self.profile = None
         self.creepers = []
         self.water_y = -math.inf
@@ -166,16 +145,27 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
         self.water_y = water_height(self.profile, self._water_level)
         self._ground, self._ceiling, _, _ = build_parkour(self.world, self.profile, self.creepers, self.water_y)
         x0 = TERRAIN_STEP * self._startpad / 2
-        self.agent = ParkourAgent.build(self.world, self.body, x0, GROUND_Y)
-        self._water = WaterForces(tuple(self.world.gravity), self.agent.parts)
-        self._contacts = _Contacts(self.agent, self._ceiling)
-        self.world.contactListener = self._contacts
-        self.agent.head.ApplyForceToCenter((float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH)), 0.0), True)
+        y0 = GROUND_Y + self.body_spec.center_height
+        hang = self.kind == "climber"
+        if hang:
+            # Climbers start hanging: their grip sensors at the start pad's ceiling (TeachMyAgent).
+            y0 = float(self.profile.ceiling[0]) - max(s.position[1] for s in self.body_spec.sensors)
+        self.agent = Body(self.world, self.body_spec, x0, y0, hull_critical=False, mask_bits=_BODY_MASK)
+        # Contact flags and critical contacts (a climber's critical parts may touch what it can
+        # grasp: envs.bodies applies TeachMyAgent's rule).
+        self.world.contactListener = BodyContactListener(self.agent)
+        self.agent.push(float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH)))
+        self._water = WaterForces(tuple(self.world.gravity), list(self.agent.parts.values()))
         self._prev_shaping = None
         self._steps_under_water = 0
         self._steps_out_of_water = 0
         self._dead = False
-        obs, _, _, _, _ = self._step_episode(np.zeros(self.action_space.shape, dtype=np.float32))
+        action = np.zeros(self.action_space.shape, dtype=np.float32)
+        if hang:
+            action[len(self.body_spec.motors):] = 1.0  # hold on
+            for _ in range(HANG_STEPS):
+                self._step_episode(action)
+        obs, _, _, _, _ = self._step_episode(action)
         self._steps_under_water = 0
         self._steps_out_of_water = 0
         return obs, {}
@@ -188,13 +178,11 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
         return [lidar.fraction for lidar in self._lidars], [lidar.flag for lidar in self._lidars]
 
     def _is_dead(self) -> bool:
-        limit = self.agent.survival_steps
+        limit = self.survival_steps
         if limit is None:
             return False
         if self.kind == "swimmer":
             return self._steps_out_of_water > limit
-        if self.kind == "amphibian":
-            return False
         return self._steps_under_water > limit
 
     def _step_episode(self, action):
@@ -203,11 +191,12 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
         self._dead = self._is_dead()
         if self._dead:
             action = np.zeros_like(action)
-        effort = agent.apply_action(action[: self._n_motor_actions])
+        effort = agent.apply_action(action)
         self.world.Step(1.0 / FPS, 6 * 30, 2 * 30)
+        agent.update_grasps()
         self._water.apply(self.water_y, FPS)
         head = agent.head
-        pos, vel = head.position, head.linearVelocity
+        pos = head.position
         under_water = pos[1] <= self.water_y
         if not self._dead:
             if under_water:
@@ -216,26 +205,18 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
             else:
                 self._steps_out_of_water += 1
                 self._steps_under_water = 0
-        state = [
-            head.angle,
-            2.0 * head.angularVelocity / FPS,
-            0.3 * vel.x * (VIEWPORT_W / SCALE) / FPS,
-            0.3 * vel.y * (VIEWPORT_H / SCALE) / FPS,
-            1.0 if under_water else 0.0,
-            1.0 if self._dead else 0.0,
-        ]
-        state += agent.motor_state()
+        state = agent.head_state() + [1.0 if under_water else 0.0, 1.0 if self._dead else 0.0]
+        state += agent.proprioception()
         fractions, flags = self._lidar_scan()
         state += fractions + flags
         shaping = 130.0 * pos[0] / SCALE
-        if agent.angle_reward:
+        if self.body_spec.angle_reward:
             shaping -= 5.0 * abs(state[0])
         reward = 0.0 if self._prev_shaping is None else shaping - self._prev_shaping
         self._prev_shaping = shaping
-        reward -= agent.torque_penalty * 80.0 * float(np.sum(np.clip(np.abs(action), 0.0, 1.0)))
-        del effort
+        reward -= self.body_spec.torque_penalty * 80.0 * effort
         terminated = False
-        if self._contacts.critical_contact or pos[0] < 0:
+        if agent.critical_contact or pos[0] < 0:
             reward = FALL_REWARD
             terminated = True
         elif pos[0] > self.profile.end_x:

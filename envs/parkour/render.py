@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from envs.walker.render import HULL, LEG_FAR, LEG_NEAR, _draw_body, _pygame
+from envs.walker.render import _pygame, draw_body
 from envs.walker.terrain import GROUND_Y, SCALE
 
 __all__ = ["draw_parkour"]
@@ -16,7 +16,6 @@ CEILING = (128, 128, 128)
 ROCK = (0, 64, 64)
 CREEPER = (111, 128, 96)
 WATER = (119, 172, 229)
-SENSOR_ATTACHED = ((255, 255, 0), (200, 200, 0))
 
 
 def draw_parkour(surface, env, width: int, height: int):
@@ -53,14 +52,7 @@ def draw_parkour(surface, env, width: int, height: int):
             continue
         left, top_px = to_px(c.x, c.top)
         pygame.draw.rect(surface, CREEPER, (left, top_px, c.width * SCALE, c.height * SCALE))
-    agent = env.agent
-    walker = agent.walker
-    far, near = walker.segments[0::2], walker.segments[1::2]
-    for segments, colors in ((far, LEG_FAR), (near, LEG_NEAR)):
-        for seg in segments:
-            for body in seg:
-                _draw_body(pygame, surface, body, colors, to_px)
-    _draw_body(pygame, surface, agent.head, HULL, to_px)
+    draw_body(surface, env.agent, to_px)
     water_top = to_px(0.0, env.water_y)[1]
     if water_top < height:
         water = pygame.Surface((width, height - max(0, int(water_top))), pygame.SRCALPHA)

@@ -15,11 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 from Box2D.b2 import edgeShape, fixtureDef, polygonShape
 
+from envs.bodies import FixtureTag
 from envs.parkour.cppn import TerrainCPPN
 from envs.walker.terrain import FRICTION, GROUND_Y, TERRAIN_STEP
 
 __all__ = [
-    "CEILING_CATEGORY", "CREEPER_CATEGORY", "Creeper", "GROUND_CATEGORY", "INPUT_HIGH", "INPUT_LOW",
+    "CEILING_CATEGORY", "CEILING_TAG", "CREEPER_TAG", "GROUND_TAG", "WATER_TAG", "CREEPER_CATEGORY", "Creeper", "GROUND_CATEGORY", "INPUT_HIGH", "INPUT_LOW",
     "ParkourTerrain", "TRACK_STEPS", "WATER_CATEGORY", "build_parkour", "make_creepers", "make_profile",
     "startpad_steps",
 ]
@@ -44,6 +45,12 @@ GROUND_CATEGORY = 0x0001
 CEILING_CATEGORY = 0x0001
 CREEPER_CATEGORY = 0x0004
 WATER_CATEGORY = 0x0008
+
+#: Fixture tags: the ceiling and creepers can be grasped (TeachMyAgent's GRIP_TERRAIN), not the ground.
+GROUND_TAG = FixtureTag("ground")
+CEILING_TAG = FixtureTag("ceiling", graspable=True)
+CREEPER_TAG = FixtureTag("creeper", graspable=True)
+WATER_TAG = FixtureTag("water")
 
 _CPPN: TerrainCPPN | None = None
 
@@ -149,11 +156,11 @@ def build_parkour(world, terrain: ParkourTerrain, creepers: list[Creeper], water
         x0, x1 = float(terrain.x[i]), float(terrain.x[i + 1])
         ground.CreateFixture(fixtureDef(
             shape=edgeShape(vertices=[(x0, float(terrain.ground[i])), (x1, float(terrain.ground[i + 1]))]),
-            friction=FRICTION, categoryBits=GROUND_CATEGORY,
+            friction=FRICTION, categoryBits=GROUND_CATEGORY, userData=GROUND_TAG,
         ))
         ceiling.CreateFixture(fixtureDef(
             shape=edgeShape(vertices=[(x0, float(terrain.ceiling[i])), (x1, float(terrain.ceiling[i + 1]))]),
-            friction=FRICTION, categoryBits=CEILING_CATEGORY,
+            friction=FRICTION, categoryBits=CEILING_CATEGORY, userData=CEILING_TAG,
         ))
     creeper_body = None
     if creepers:
@@ -163,12 +170,12 @@ def build_parkour(world, terrain: ParkourTerrain, creepers: list[Creeper], water
                 shape=polygonShape(vertices=[
                     (c.x, c.top), (c.x + c.width, c.top), (c.x + c.width, c.top - c.height), (c.x, c.top - c.height),
                 ]),
-                isSensor=True, categoryBits=CREEPER_CATEGORY,
+                isSensor=True, categoryBits=CREEPER_CATEGORY, userData=CREEPER_TAG,
             ))
     x_end = float(terrain.x[-1])
     water = world.CreateStaticBody()
     water.CreateFixture(fixtureDef(
         shape=polygonShape(vertices=[(0.0, GROUND_LIMIT), (x_end, GROUND_LIMIT), (x_end, water_y), (0.0, water_y)]),
-        isSensor=True, categoryBits=WATER_CATEGORY,
+        isSensor=True, categoryBits=WATER_CATEGORY, userData=WATER_TAG,
     ))
     return ground, ceiling, creeper_body, water
