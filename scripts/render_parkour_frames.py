@@ -57,7 +57,7 @@ def main() -> None:
         env = ParkourEnv(body=name, task=TASKS[kind], render_mode="rgb_array")
         frames[name] = frame(env, hold=len(BODIES[name].sensors))
         plt.imsave(out / f"parkour_{name}.png", frames[name])
-    hexagon = HexagonTracksEnv(task=[1.0, 0.5, 0.5, 1.5, 1.0, 2.0, 0.0, 1.5, 0.5, 0.5, 0.0, 0.0], render_mode="rgb_array")
+    hexagon = HexagonTracksEnv(task=[0, 0, 0, 1, 0.5, 1.5, 1, 1.5, 2, 1, 2, 0], render_mode="rgb_array")
     plt.imsave(out / "hexagon_tracks_big_quadru.png", frame(hexagon))
     names = list(frames)
     cols = 4
