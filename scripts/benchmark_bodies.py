@@ -16,12 +16,15 @@ import platform
 import sys
 from pathlib import Path
 
+import gymnasium as gym
+
 import envs  # noqa: F401  (registers the envs)
-from envs.benchmark import benchmark, to_markdown
+from envs.benchmark import benchmark, profile_share, to_markdown
 from envs.bodies import BODIES, body_names
 
 STUMP_TASK = [1.0, 3.0]
 BASELINE = "BipedalWalker-v3"
+BOX2D_STEP = "<built-in method Box2D._Box2D.b2World_Step>"
 
 
 def main() -> None:
@@ -48,6 +51,16 @@ def main() -> None:
     for b in walkers:
         ratios[f"StumpTracks-{b} / {BASELINE}, steps only"] = (
             results[f"StumpTracks-{b} (steps only)"]["steps_per_s"] / base_steps)
+    # Why a case is slow: Box2D's physics step against the rest (Python: lidars, observation, resets).
+    profile_rows = ["", "Time in Box2D's `world.Step` (cProfile, one run of the same steps; the profiler inflates",
+                    "the Python side, not the C step):", "",
+                    "| env | Box2D parts | world.Step ms/step | share of the time | episodes ended |",
+                    "|---|---:|---:|---:|---:|"]
+    profiles = {}
+    for label, env_id, kwargs, _ in cases:
+        profiles[label] = p = profile_share(gym.make(env_id, **kwargs), args.steps, BOX2D_STEP)
+        parts = len(BODIES[kwargs["body"]].parts) if "body" in kwargs else 5
+        profile_rows.append(f"| {label} | {parts} | {p['ms_per_step']:.3f} | {p['share']:.0%} | {p['episodes']} |")
     command = "PYTHONPATH=$PWD python " + " ".join(["scripts/benchmark_bodies.py", *sys.argv[1:]])
     header = (
         f"# Stump Tracks speed with every walker body\n\nCommand: `{command}` (run through `/work/bin/heavy`).\n\n"
@@ -59,9 +72,9 @@ def main() -> None:
     )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.with_suffix(".json").write_text(json.dumps({"command": command, "results": results, "ratios": ratios},
+    out.with_suffix(".json").write_text(json.dumps({"command": command, "results": results, "ratios": ratios, "profiles": profiles},
                                                    indent=2))
-    markdown = to_markdown(results, ratios, header)
+    markdown = to_markdown(results, ratios, header) + "\n".join(profile_rows) + "\n"
     out.with_suffix(".md").write_text(markdown)
     print(markdown)
 

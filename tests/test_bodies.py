@@ -281,3 +281,12 @@ def test_climbers_may_touch_graspable_terrain_with_critical_parts():
         _step(world, body, np.zeros(spec.action_dim), 3)
         assert body.parts["chest"].userData.contact
         assert body.critical_contact is not graspable
+
+
+def test_profile_share_accounts_for_box2d_physics():
+    from envs.benchmark import profile_share
+
+    env = gym.make("teachrl/StumpTracks-v0", body="millipede")
+    p = profile_share(env, 50, "<built-in method Box2D._Box2D.b2World_Step>")
+    assert 0.0 < p["share"] < 1.0 and p["ms_per_step"] > 0.0
+    assert profile_share(env, 20, "no such function")["share"] == 0.0
