@@ -252,3 +252,16 @@ def test_eval_set_takes_a_shipped_test_set_and_checks_its_dimension(tmp_path):
                         "device": "cpu", "run_dir": str(tmp_path / "run")}, log=None)
     with pytest.raises(ValueError, match="test set must be one of"):
         load_test_set("nope")
+
+
+def test_envs_pickle_with_their_body_task_and_settings():
+    import pickle
+
+    env = ParkourEnv(body="fish", survival_steps=50)
+    env.set_task([-0.2, 0.9, 0.1, 1.0, 1.0, 2.0])
+    copy = pickle.loads(pickle.dumps(env))
+    assert (copy.body, copy.survival_steps) == ("fish", 50)
+    np.testing.assert_array_equal(copy.pending_task, env.pending_task)
+    hexagon = pickle.loads(pickle.dumps(HexagonTracksEnv(body="spider", task=np.ones(12))))
+    assert isinstance(hexagon, HexagonTracksEnv) and hexagon.body == "spider"
+    np.testing.assert_array_equal(hexagon.pending_task, np.ones(12))

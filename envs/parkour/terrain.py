@@ -152,26 +152,32 @@ def build_parkour(world, terrain: ParkourTerrain, creepers: list[Creeper], water
     """
     ground = world.CreateStaticBody()
     ceiling = world.CreateStaticBody()
-    for i in range(len(terrain.x) - 1):
-        x0, x1 = float(terrain.x[i]), float(terrain.x[i + 1])
-        ground.CreateFixture(fixtureDef(
-            shape=edgeShape(vertices=[(x0, float(terrain.ground[i])), (x1, float(terrain.ground[i + 1]))]),
-            friction=FRICTION, categoryBits=GROUND_CATEGORY, userData=GROUND_TAG,
-        ))
-        ceiling.CreateFixture(fixtureDef(
-            shape=edgeShape(vertices=[(x0, float(terrain.ceiling[i])), (x1, float(terrain.ceiling[i + 1]))]),
-            friction=FRICTION, categoryBits=CEILING_CATEGORY, userData=CEILING_TAG,
-        ))
+    # One fixture definition per kind, its shape's vertices changed per fixture (as BipedalWalker
+    # does): pybox2d's keyword construction of a definition costs more than the fixture itself.
+    ground_edge = fixtureDef(
+        shape=edgeShape(vertices=[(0, 0), (1, 0)]), friction=FRICTION, categoryBits=GROUND_CATEGORY,
+        userData=GROUND_TAG,
+    )
+    ceiling_edge = fixtureDef(
+        shape=edgeShape(vertices=[(0, 0), (1, 0)]), friction=FRICTION, categoryBits=CEILING_CATEGORY,
+        userData=CEILING_TAG,
+    )
+    xs, gs, cs = terrain.x.tolist(), terrain.ground.tolist(), terrain.ceiling.tolist()
+    for i in range(len(xs) - 1):
+        ground_edge.shape.vertices = [(xs[i], gs[i]), (xs[i + 1], gs[i + 1])]
+        ground.CreateFixture(ground_edge)
+        ceiling_edge.shape.vertices = [(xs[i], cs[i]), (xs[i + 1], cs[i + 1])]
+        ceiling.CreateFixture(ceiling_edge)
     creeper_body = None
     if creepers:
         creeper_body = world.CreateStaticBody()
+        block = fixtureDef(shape=polygonShape(box=(1, 1)), isSensor=True, categoryBits=CREEPER_CATEGORY,
+                           userData=CREEPER_TAG)
         for c in creepers:
-            creeper_body.CreateFixture(fixtureDef(
-                shape=polygonShape(vertices=[
-                    (c.x, c.top), (c.x + c.width, c.top), (c.x + c.width, c.top - c.height), (c.x, c.top - c.height),
-                ]),
-                isSensor=True, categoryBits=CREEPER_CATEGORY, userData=CREEPER_TAG,
-            ))
+            block.shape.vertices = [
+                (c.x, c.top), (c.x + c.width, c.top), (c.x + c.width, c.top - c.height), (c.x, c.top - c.height),
+            ]
+            creeper_body.CreateFixture(block)
     x_end = float(terrain.x[-1])
     water = world.CreateStaticBody()
     water.CreateFixture(fixtureDef(
