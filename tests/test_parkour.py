@@ -265,3 +265,30 @@ def test_envs_pickle_with_their_body_task_and_settings():
     hexagon = pickle.loads(pickle.dumps(HexagonTracksEnv(body="spider", task=np.ones(12))))
     assert isinstance(hexagon, HexagonTracksEnv) and hexagon.body == "spider"
     np.testing.assert_array_equal(hexagon.pending_task, np.ones(12))
+
+
+def test_wholly_submerged_fast_path_gives_the_clipped_path_forces():
+    """A body under water by more than its radius takes the precomputed path; one whose
+    polygons are all under water but within its radius of the surface takes the clipping path:
+    the forces (velocities after a step) are the same."""
+
+    def step(water_y):
+        world = b2.world()
+        # Polygons off their bodies' origins: at water_y 0.5 every vertex is under water but
+        # each origin is within its body's radius of the surface.
+        hull = world.CreateDynamicBody(position=(0, 0), angle=0.1)
+        hull.CreatePolygonFixture(vertices=[(0.5, -1.0), (1.5, -1.0), (1.5, -0.6), (0.5, -0.6)], density=1.5)
+        arm = world.CreateDynamicBody(position=(0, 0))
+        arm.CreatePolygonFixture(vertices=[(-0.1, -0.9), (0.1, -0.9), (0.1, -0.1), (-0.1, -0.1)], density=1.0)
+        world.CreateJoint(b2.revoluteJointDef(bodyA=hull, bodyB=arm, anchor=(0, 0), enableMotor=True,
+                                               maxMotorTorque=50, motorSpeed=3, enableLimit=True,
+                                               lowerAngle=-1, upperAngle=1))
+        hull.linearVelocity, hull.angularVelocity = (1.0, -0.5), 0.7
+        forces = WaterForces(tuple(world.gravity), [hull, arm])
+        world.Step(1 / 50, 6, 2)
+        forces.apply(water_y, 50)
+        world.Step(1 / 50, 6, 2)
+        return [*hull.linearVelocity, hull.angularVelocity, *arm.linearVelocity, arm.angularVelocity]
+
+    np.testing.assert_allclose(step(0.5), step(50.0), rtol=1e-9, atol=1e-12)
+    assert not np.allclose(step(-50.0), step(50.0))  # the water does act

@@ -88,7 +88,26 @@ class WaterForces:
                 # Farthest vertex from the body's origin: the body is dry when its origin is
                 # this much above the surface, and wholly under water this much below it.
                 radius = max(math.hypot(x, y) for poly in polygons for x, y in poly)
-                self._entries.append((body, polygons, joints, radius))
+                self._entries.append((body, polygons, joints, radius, self._local_table(polygons)))
+
+    @staticmethod
+    def _local_table(polygons) -> tuple:
+        """A wholly submerged body's constants in its own frame: total area, area centroid,
+        and per edge (midpoint x, y, unit direction x, y, length)."""
+        total = sx = sy = 0.0
+        edges = []
+        for poly in polygons:
+            area, cx, cy = _area_centroid(poly)
+            total += area
+            sx += area * cx
+            sy += area * cy
+            for i in range(len(poly)):
+                (x0, y0), (x1, y1) = poly[i], poly[(i + 1) % len(poly)]
+                length = math.hypot(x1 - x0, y1 - y0)
+                if length > 1e-12:
+                    edges.append((0.5 * (x0 + x1), 0.5 * (y0 + y1), (x1 - x0) / length, (y1 - y0) / length, length))
+        centroid = (sx / total, sy / total) if total > 0 else (0.0, 0.0)
+        return total, centroid, edges
 
     def apply(self, water_y: float, fps: float) -> bool:
         """Apply buoyancy, drag, lift and push to the submerged parts; return whether any part is
@@ -100,15 +119,18 @@ class WaterForces:
         any_wet = False
         rho = WATER_DENSITY
         gx, gy = self.gravity
-        for body, polygons, joints, radius in self._entries:
+        for body, polygons, joints, radius, table in self._entries:
             bx, by = body.position
             if by - radius > water_y:
+                continue
+            if by + radius <= water_y:
+                self._apply_submerged(body, joints, table, fps)
+                any_wet = True
                 continue
             angle = body.angle
             c, s = math.cos(angle), math.sin(angle)
             points = [[(bx + c * x - s * y, by + s * x + c * y) for x, y in poly] for poly in polygons]
-            submerged = by + radius <= water_y
-            if not submerged and min(p[1] for poly in points for p in poly) > water_y:
+            if min(p[1] for poly in points for p in poly) > water_y:
                 continue
             vx0, vy0 = body.linearVelocity
             w = body.angularVelocity
@@ -116,7 +138,7 @@ class WaterForces:
             pushes = [p for p in (self._push_vector(body, j, fps) for j in joints) if p is not None]
             fx_sum = fy_sum = torque_sum = 0.0
             for world_pts in points:
-                part = world_pts if submerged else clip_below(world_pts, water_y)
+                part = clip_below(world_pts, water_y)
                 if len(part) < 3:
                     continue
                 area, ax, ay = _area_centroid(part)
@@ -164,6 +186,52 @@ class WaterForces:
                 body.ApplyForceToCenter((fx_sum, fy_sum), True)
                 body.ApplyTorque(torque_sum, True)
         return any_wet
+
+    def _apply_submerged(self, body, joints, table, fps: float) -> None:
+        """The forces on a wholly submerged body, from its constant local table (the same
+        forces as the per-polygon path, without clipping)."""
+        rho = WATER_DENSITY
+        gx, gy = self.gravity
+        area, (lcx, lcy), edges = table
+        bx, by = body.position
+        angle = body.angle
+        c, s = math.cos(angle), math.sin(angle)
+        vx0, vy0 = body.linearVelocity
+        w = body.angularVelocity
+        cx, cy = body.worldCenter
+        pushes = [p for p in (self._push_vector(body, j, fps) for j in joints) if p is not None]
+        fx_sum, fy_sum = -rho * area * gx, -rho * area * gy
+        ax, ay = bx + c * lcx - s * lcy, by + s * lcx + c * lcy
+        torque_sum = (ax - cx) * fy_sum - (ay - cy) * fx_sum
+        for lmx, lmy, ldx, ldy, length in edges:
+            rx, ry = bx + c * lmx - s * lmy - cx, by + s * lmx + c * lmy - cy
+            ex, ey = c * ldx - s * ldy, s * ldx + c * ldy
+            nx, ny = ey, -ex
+            vx, vy = vx0 - w * ry, vy0 + w * rx
+            speed = math.hypot(vx, vy)
+            if speed > 1e-9:
+                ux, uy = vx / speed, vy / speed
+                d = nx * ux + ny * uy
+                if d >= 0.0:
+                    k = d * length * rho * speed * speed
+                    drag = min(DRAG_MOD * k, MAX_DRAG)
+                    lift = min(LIFT_MOD * k * (ex * ux + ey * uy), MAX_LIFT)
+                    fx, fy = -drag * ux - lift * uy, -drag * uy + lift * ux
+                    fx_sum += fx
+                    fy_sum += fy
+                    torque_sum += rx * fy - ry * fx
+            for (pfx, pfy, scale, anchor_x, anchor_y) in pushes:
+                p = nx * pfx + ny * pfy
+                if p <= 0.0:
+                    continue
+                mag = scale * p * length
+                fx = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfx))
+                fy = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfy))
+                fx_sum += fx
+                fy_sum += fy
+                torque_sum += (anchor_x - cx) * fy - (anchor_y - cy) * fx
+        body.ApplyForceToCenter((fx_sum, fy_sum), True)
+        body.ApplyTorque(torque_sum, True)
 
     @staticmethod
     def _push_vector(body, joint, fps: float):
