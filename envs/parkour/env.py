@@ -6,6 +6,12 @@ Task (6-D, TeachMyAgent's bounds): the CPPN's 3-D input ``cppn_1..3`` in
 ``creeper_height`` in ``[0, 4]`` (mean, m; 0: none) and ``creeper_spacing`` in ``[0, 5]`` (m).
 Creeper width (0.25 m) and terrain scale (10) are constant (TeachMyAgent's benchmark).
 
+Bodies (``body=``): any of :mod:`envs.bodies` (TeachMyAgent's names and teachrl's aliases); its
+kind sets the lidar fan, what kills it (water for walkers and climbers, air for the fish) and
+whether it starts hanging from the ceiling (climbers). As in TeachMyAgent's Parkour, a walker's
+hull may touch the terrain; only critical parts (chimpanzees' head and chest, climbers' lower
+legs, except against what they can grasp) end the episode.
+
 Observation: head angle, angular velocity, velocity (2), under-water flag, dead flag; the body's
 motors (angle, speed, and contact where observed); grip sensors (contact, attached); 10 lidar
 fractions and 10 lidar flags (-1 water, +1 creeper, 0 other). Action: the body's motors in
