@@ -10,12 +10,13 @@ Importing this package registers every env with gymnasium::
 from gymnasium.envs.registration import register, registry
 
 from envs.base import ParameterizedEnv, make_task_space
+from envs.bodies import BODIES, body_names, get_body
 from envs.check import CHECKS, TaskEnvCheckError, check_task_env
 from envs.wrapper import SuccessRule, TaskParameter, TaskWrapper, register_task_env
 
 __all__ = [
-    "CHECKS", "ENV_IDS", "ParameterizedEnv", "SuccessRule", "TaskEnvCheckError", "TaskParameter",
-    "TaskWrapper", "check_task_env", "make_task_space", "register_task_env",
+    "BODIES", "CHECKS", "ENV_IDS", "ParameterizedEnv", "SuccessRule", "TaskEnvCheckError", "TaskParameter",
+    "TaskWrapper", "body_names", "check_task_env", "get_body", "make_task_space", "register_task_env",
 ]
 
 #: env id -> (entry point, max_episode_steps, default kwargs)
@@ -24,6 +25,8 @@ _SPECS: dict[str, tuple[str, int, dict]] = {
     "teachrl/PointGate-Unfeasible-v0": ("envs.point_gate:PointGateEnv", 100, {"variant": "unfeasible"}),
     "teachrl/PointGate-Trivial-v0": ("envs.point_gate:PointGateEnv", 100, {"variant": "trivial"}),
     "teachrl/StumpTracks-v0": ("envs.stump_tracks:StumpTracksEnv", 2000, {}),
+    "teachrl/HexagonTracks-v0": ("envs.hexagon_tracks:HexagonTracksEnv", 2000, {}),
+    "teachrl/Parkour-v0": ("envs.parkour.env:ParkourEnv", 2000, {}),
     "teachrl/CartPole-v0": ("envs.classic:CartPole", 500, {}),
     "teachrl/Pendulum-v0": ("envs.classic:Pendulum", 200, {}),
     "teachrl/MountainCarContinuous-v0": ("envs.classic:MountainCarContinuous", 999, {}),

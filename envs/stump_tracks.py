@@ -5,16 +5,20 @@ Task ``(stump_height, stump_spacing)`` in ``[0, 3] x [0, 6]`` (metres): the mean
 between consecutive stumps. Taller, denser stumps are harder; stumps taller than the legs are
 unfeasible.
 
-Bodies (``body=`` kwarg): ``"default"`` (BipedalWalker's), ``"short"`` (legs 60% as long),
-``"quadruped"`` (a long hull on two leg pairs). Observation: hull angle, angular velocity,
-velocity (2), 5 values per leg (hip/knee angle and speed, foot contact) and 10 lidar fractions
-(24 values for the bipeds, 34 for the quadruped). Action: hip and knee torque per leg in
-``[-1, 1]``.
+Bodies (``body=`` kwarg): every walker of :mod:`envs.bodies` (``envs.bodies.body_names("walker")``:
+TeachMyAgent's ``old_classic_bipedal`` (alias ``"default"``, BipedalWalker's walker, the default),
+``classic_bipedal``, ``small_bipedal``, ``big_quadru``, ``spider``, ``millipede``, ``wheel``,
+``profile_chimpanzee``, and teachrl's ``"short"`` and ``"quadruped"``). Observation, as
+TeachMyAgent's Stump Tracks: the head's angle, angular velocity and velocity (2); per motor its
+angle and speed (and its foot's ground contact after a knee); 10 lidar fractions (24 values for
+the bipeds). Action: one torque per motor in ``[-1, 1]``.
 
-Reward: ``130 x / 30`` progress shaping minus ``5 |hull angle|`` shaping, minus a torque cost
-``0.00035 x 80 x |a|`` per motor; ``-100`` and termination when the hull touches the terrain
-(a fall) or the walker leaves the track backwards. Episodes end at the track's end or after
-2000 steps (``max_episode_steps``). Success: episode return > 230.
+Reward: ``130 x / 30`` progress shaping of the head's x, minus ``5 |head angle|`` shaping (not for
+the wheel and the chimpanzee), minus a torque cost ``torque_penalty x 80 x |a|`` per action
+(``torque_penalty`` 0.00035 for the bipeds, divided by the leg pairs or limbs of the others);
+``-100`` and termination when a critical part (the hull; the chimpanzee's head and chest)
+touches the terrain (a fall) or the walker leaves the track backwards. Episodes end at the
+track's end or after 2000 steps (``max_episode_steps``). Success: episode return > 230.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from Box2D import b2
 from gymnasium import spaces
 
 from envs.base import ParameterizedEnv, TaskEzPickle, make_task_space
-from envs.walker.bodies import BODIES, Walker
+from envs.bodies import get_body
+from envs.bodies.body import Body, BodyContactListener
 from envs.walker.terrain import (
     GROUND_CATEGORY,
     GROUND_Y,
@@ -47,11 +52,7 @@ LIDAR_COUNT = 10
 LIDAR_RANGE = 160 / SCALE
 INITIAL_PUSH = 5.0
 FALL_REWARD = -100.0
-TORQUE_COST = 0.00035
 VIEWPORT_W, VIEWPORT_H = 600, 400
-
-# Lidar ray directions: a fan from straight down to 1.35 rad forward.
-_LIDAR_DIRS = [(math.sin(1.5 * i / LIDAR_COUNT) * LIDAR_RANGE, -math.cos(1.5 * i / LIDAR_COUNT) * LIDAR_RANGE) for i in range(LIDAR_COUNT)]
 
 
 class _Lidar(b2.rayCastCallback):
@@ -68,34 +69,10 @@ class _Lidar(b2.rayCastCallback):
         return fraction
 
 
-class _Contacts(b2.contactListener):
-    """Marks a fall when the hull touches anything, and each foot's ground contact."""
-
-    def __init__(self, walker: Walker) -> None:
-        super().__init__()
-        self.walker = walker
-        self.fallen = False
-
-    def _set(self, contact, value: bool) -> None:
-        a, b = contact.fixtureA.body, contact.fixtureB.body
-        w = self.walker
-        if value and (a == w.hull or b == w.hull):
-            self.fallen = True
-        for i, foot in enumerate(w.feet):
-            if a == foot or b == foot:
-                w.foot_contact[i] = value
-
-    def BeginContact(self, contact):
-        self._set(contact, True)
-
-    def EndContact(self, contact):
-        self._set(contact, False)
-
-
 class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
     """Walker on a procedurally generated stump track (see the module docstring).
 
-    :param body: ``"default"``, ``"short"`` or ``"quadruped"``.
+    :param body: a walker's name (``envs.bodies.body_names("walker", aliases=True)``).
     :param task: optional initial task ``(stump_height, stump_spacing)``.
     :param render_mode: ``None`` or ``"rgb_array"``.
     """
@@ -105,13 +82,12 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
     success_threshold = 230.0
 
     def __init__(self, body: str = "default", task: Any = None, render_mode: str | None = None) -> None:
-        if body not in BODIES:
-            raise ValueError(f"body must be one of {sorted(BODIES)}, got {body!r}")
+        body_spec = get_body(body, kind="walker")
         if render_mode not in (None, "rgb_array"):
             raise ValueError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
         TaskEzPickle.__init__(self, body=body, task=task, render_mode=render_mode)
         self.body = body
-        self.body_spec = BODIES[body]
+        self.body_spec = body_spec
         self.render_mode = render_mode
         self.task_space = make_task_space([0.0, 0.0], [3.0, 6.0])
         self.default_task = np.array([0.0, 6.0])
@@ -121,16 +97,23 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
             "reward_range": (-150.0, 350.0),
             "initial_dist": {"mean": [0.0, 6.0], "std": [0.3, 0.6]},
         }
-        n_legs = self.body_spec.n_legs
-        leg_low = [-math.pi, -5.0, -math.pi, -5.0, 0.0]
-        leg_high = [math.pi, 5.0, math.pi, 5.0, 5.0]
-        low = [-math.pi, -5.0, -5.0, -5.0] + leg_low * n_legs + [-1.0] * LIDAR_COUNT
-        high = [math.pi, 5.0, 5.0, 5.0] + leg_high * n_legs + [1.0] * LIDAR_COUNT
+        head_low, head_high = body_spec.head_bounds()
+        body_low, body_high = body_spec.state_bounds()
+        low = head_low + body_low + [-1.0] * LIDAR_COUNT
+        high = head_high + body_high + [1.0] * LIDAR_COUNT
         self.observation_space = spaces.Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)
-        self.action_space = spaces.Box(-1.0, 1.0, shape=(2 * n_legs,), dtype=np.float32)
+        self.action_space = spaces.Box(-1.0, 1.0, shape=(body_spec.action_dim,), dtype=np.float32)
+        # Lidar ray directions: a fan from straight down to 1.35 rad forward (TeachMyAgent's walkers).
+        lidar = body_spec.lidar
+        self._lidar_dirs = [
+            (math.sin(lidar.span * i / LIDAR_COUNT + lidar.offset) * LIDAR_RANGE,
+             -math.cos(lidar.span * i / LIDAR_COUNT + lidar.offset) * LIDAR_RANGE)
+            for i in range(LIDAR_COUNT)
+        ]
+        self._torque_cost = body_spec.torque_penalty * 80.0  # TeachMyAgent: 80, the original torque
         self.world = None
         self.terrain = None
-        self.walker: Walker | None = None
+        self.walker: Body | None = None
         self.stumps = []
         self._lidars = [_Lidar() for _ in range(LIDAR_COUNT)]
         self._screen = None
@@ -145,23 +128,26 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         gym.Env.reset(self, seed=seed)
         # A fresh world per episode: the simulation then depends only on (seed, task).
         self.world = b2.world()
-        self.stumps = generate_stumps(self.np_random, self._stump_height, self._stump_spacing)
-        self.terrain = build_terrain(self.world, self.stumps)
+        self.terrain = self._build_track()
         x0 = TERRAIN_STEP * STARTPAD_STEPS / 2
-        # BipedalWalker's start pose (its joints settle the legs in the first steps);
-        # gymnasium's scripted gait relies on starting with both feet on the ground.
-        y0 = GROUND_Y + self.body_spec.leg_length
-        self.walker = Walker(self.world, self.body_spec, x0, y0)
-        self._contacts = _Contacts(self.walker)
-        self.world.contactListener = self._contacts
-        self.walker.hull.ApplyForceToCenter((float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH)), 0.0), True)
+        # BipedalWalker's start pose for the default body (its joints settle the legs in the
+        # first steps); gymnasium's scripted gait relies on starting with both feet on the ground.
+        y0 = GROUND_Y + self.body_spec.center_height
+        self.walker = Body(self.world, self.body_spec, x0, y0, hull_critical=True)
+        self.world.contactListener = BodyContactListener(self.walker)
+        self.walker.push(float(self.np_random.uniform(-INITIAL_PUSH, INITIAL_PUSH)))
         self._prev_shaping = None
         obs, _, _, _, _ = self._step_episode(np.zeros(self.action_space.shape, dtype=np.float32))
         return obs, {}
 
+    def _build_track(self):
+        """Create this episode's terrain in ``self.world`` (the task is applied); return its body."""
+        self.stumps = generate_stumps(self.np_random, self._stump_height, self._stump_spacing)
+        return build_terrain(self.world, self.stumps)
+
     def _lidar_scan(self) -> list[float]:
-        px, py = self.walker.hull.position
-        for lidar, (dx, dy) in zip(self._lidars, _LIDAR_DIRS, strict=True):
+        px, py = self.walker.head.position
+        for lidar, (dx, dy) in zip(self._lidars, self._lidar_dirs, strict=True):
             lidar.fraction = 1.0
             self.world.RayCast(lidar, (px, py), (px + dx, py + dy))
         return [lidar.fraction for lidar in self._lidars]
@@ -170,14 +156,16 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         walker = self.walker
         effort = walker.apply_action(action)
         self.world.Step(1.0 / FPS, 6 * 30, 2 * 30)
-        state = walker.proprioception() + self._lidar_scan()
-        x = walker.hull.position[0]
-        shaping = 130.0 * x / SCALE - 5.0 * abs(state[0])
+        state = walker.head_state() + walker.proprioception() + self._lidar_scan()
+        x = walker.head.position[0]
+        shaping = 130.0 * x / SCALE
+        if self.body_spec.angle_reward:
+            shaping -= 5.0 * abs(state[0])
         reward = 0.0 if self._prev_shaping is None else shaping - self._prev_shaping
         self._prev_shaping = shaping
-        reward -= TORQUE_COST * walker.spec.motor_torque * effort
+        reward -= self._torque_cost * effort
         terminated = False
-        if self._contacts.fallen or x < 0:
+        if walker.critical_contact or x < 0:
             reward = FALL_REWARD
             terminated = True
         elif x > TERRAIN_END:
@@ -191,8 +179,14 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
             return None
         from envs.walker.render import draw_frame
 
-        frame, self._screen = draw_frame(self._screen, self.walker, self.stumps, VIEWPORT_W, VIEWPORT_H)
+        frame, self._screen = draw_frame(
+            self._screen, self.walker, self.stumps, VIEWPORT_W, VIEWPORT_H, polygons=self._obstacle_polygons()
+        )
         return frame
+
+    def _obstacle_polygons(self) -> list:
+        """Obstacles other than stumps, as world-coordinate polygons, for drawing."""
+        return []
 
     def close(self) -> None:
         self._screen = None

@@ -40,6 +40,7 @@ RESUME_FIELDS = ("steps", "progress_bar", "device")
 def field_constraints() -> dict[str, list[Any]]:
     """The declarative constraints of :class:`RunConfig`'s fields (cross-field checks are in
     :meth:`RunConfig.validate`)."""
+    from envs.test_sets import TEST_SETS
     from students.curriculum import ADVANTAGE_NORMS, SCORES  # imports SB3: only when validating
     from students.expert import EXPERT_LEVELS
 
@@ -52,7 +53,7 @@ def field_constraints() -> dict[str, list[Any]]:
         "seed": [non_negative], "eval_every": [non_negative], "checkpoint_every": [non_negative],
         "vec_env": [Options(VEC_ENVS)], "start_method": [Options(START_METHODS)],
         "device": [Options(DEVICES)], "wandb_mode": [Options(WANDB_MODES)], "score": [Options(SCORES)],
-        "advantage_norm": [Options(ADVANTAGE_NORMS)], "eval_set": [Options(EVAL_SETS)],
+        "advantage_norm": [Options(ADVANTAGE_NORMS)], "eval_set": [Options(EVAL_SETS + tuple(TEST_SETS))],
         "expert_knowledge": [Options(EXPERT_LEVELS)],
         "normalize": [Boolean()], "progress_bar": [None, Boolean()], "wandb_verbose": [Boolean()],
         "run_dir": [None, str], "runs_root": [str], "wandb_project": [str], "wandb_group": [None, str],
@@ -176,8 +177,9 @@ class RunConfig:
     :param normalize: wrap the envs in ``VecNormalize``.
     :param eval_every: evaluate every this many steps (``0``: never).
     :param eval_set: the test set: ``"grid"`` (the env's task space, ``eval_tasks`` tasks: a
-        grid in 1-D and 2-D, seeded uniform draws above) or ``"levels"`` (the ``levels``
-        themselves, in order; ``eval_tasks`` is then unused).
+        grid in 1-D and 2-D, seeded uniform draws above), ``"levels"`` (the ``levels``
+        themselves, in order; ``eval_tasks`` is then unused) or a test set shipped with the envs
+        (``envs.test_sets.TEST_SETS``, e.g. ``"parkour_walking"``; ``eval_tasks`` unused).
     :param eval_tasks: size of the ``"grid"`` test set (a square number for 2-D task spaces).
     :param eval_episodes: episodes per test task.
     :param checkpoint_every: checkpoint every this many steps (``0``: only at the end).

@@ -34,6 +34,7 @@ from stable_baselines3.common.monitor import Monitor
 from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import teachers
+from envs.test_sets import load_test_set
 from students.callbacks import RunCallbacks
 from students.checkpoint import set_rng_states
 from students.config import ON_POLICY, RESUME_FIELDS, RunConfig, algorithm_class, import_env_module
@@ -258,6 +259,8 @@ def _run(
         test_set = opened.test_set
     elif config.eval_set == "levels":
         test_set = np.asarray(levels.tasks, dtype=np.float64)
+    elif config.eval_set != "grid":  # a shipped test set (checked against the env's task space)
+        test_set = load_test_set(config.eval_set, task_space)
     else:
         test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
 

@@ -26,6 +26,7 @@ def test_every_contract_id_is_registered():
         "teachrl/PointGate-v0", "teachrl/PointGate-Unfeasible-v0", "teachrl/PointGate-Trivial-v0",
         "teachrl/StumpTracks-v0", "teachrl/CartPole-v0", "teachrl/Pendulum-v0",
         "teachrl/MountainCarContinuous-v0", "teachrl/LunarLander-v0", "teachrl/Acrobot-v0",
+        "teachrl/Parkour-v0", "teachrl/HexagonTracks-v0",
     }
     assert expected == set(envs.ENV_IDS)
     assert expected <= set(gym.registry)

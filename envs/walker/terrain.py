@@ -67,26 +67,19 @@ def build_terrain(world, stumps: list[Stump]):
     makes Box2D's foot contacts behave differently (gymnasium's scripted walker stalls on it).
     """
     body = world.CreateStaticBody(position=(0, 0))
+    # One fixture definition, its shape's vertices changed per fixture (as BipedalWalker does):
+    # pybox2d's keyword construction of a definition costs more than the fixture itself.
+    edge = fixtureDef(shape=edgeShape(vertices=[(0, 0), (1, 0)]), friction=FRICTION, categoryBits=GROUND_CATEGORY)
     for i in range(TRACK_STEPS - 1):
-        body.CreateFixture(
-            fixtureDef(
-                shape=edgeShape(vertices=[(i * TERRAIN_STEP, GROUND_Y), ((i + 1) * TERRAIN_STEP, GROUND_Y)]),
-                friction=FRICTION,
-                categoryBits=GROUND_CATEGORY,
-            )
-        )
+        edge.shape.vertices = [(i * TERRAIN_STEP, GROUND_Y), ((i + 1) * TERRAIN_STEP, GROUND_Y)]
+        body.CreateFixture(edge)
+    block = fixtureDef(shape=polygonShape(box=(1, 1)), friction=FRICTION, categoryBits=GROUND_CATEGORY)
     for s in stumps:
-        corners = [
+        block.shape.vertices = [
             (s.x, GROUND_Y),
             (s.x + s.width, GROUND_Y),
             (s.x + s.width, GROUND_Y + s.height),
             (s.x, GROUND_Y + s.height),
         ]
-        body.CreateFixture(
-            fixtureDef(
-                shape=polygonShape(vertices=corners),
-                friction=FRICTION,
-                categoryBits=GROUND_CATEGORY,
-            )
-        )
+        body.CreateFixture(block)
     return body
