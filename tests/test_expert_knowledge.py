@@ -38,6 +38,14 @@ def test_stump_tracks_knowledge_is_teachmyagents():
     assert knowledge["initial_dist"] == {"mean": [0.0, 6.0], "std": [0.3, 0.6]}
 
 
+def test_parkour_gives_teachmyagents_reward_bounds_only():
+    # TeachMyAgent's Parkour benchmark runs "low" knowledge: reward bounds, no easy-task distribution.
+    knowledge = gym.make("teachrl/Parkour-v0").unwrapped.expert_knowledge
+    assert knowledge == {"reward_range": (-150.0, 360.0)}
+    alp = teachers.get_class("alp-gmm")
+    assert expert_teacher_params(alp, knowledge, "high") == {"reward_range": [-150.0, 360.0]}
+
+
 def test_levels_fill_what_each_teacher_uses():
     alp = teachers.get_class("alp-gmm")
     assert expert_teacher_params(alp, DECLARED, "none") == {}

@@ -117,6 +117,9 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
         # An easy default: middle of the CPPN box; swimmers in water, climbers with creepers.
         water, creepers = {"swimmer": (1.0, 0.0), "climber": (0.0, 2.0)}.get(self.kind, (0.0, 0.0))
         self.default_task = np.array([*(INPUT_LOW + INPUT_HIGH) / 2, water, creepers, 1.0 if creepers else 5.0])
+        # TeachMyAgent gives Parkour's teachers reward bounds (-150, 360) (its benchmark runs
+        # "low" expert knowledge); it defines no easy-task distribution for Parkour.
+        self.expert_knowledge = {"reward_range": (-150.0, 360.0)}
         self._startpad = startpad_steps(self.body_spec.width)
         n_motors, n_sensors = len(self.body_spec.motors), len(self.body_spec.sensors)
         obs_dim = 6 + self.body_spec.state_dim + 2 * LIDAR_COUNT
