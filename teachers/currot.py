@@ -107,8 +107,10 @@ class NadarayaWatson:
         np.negative(sq, out=sq)
         w = np.exp(sq, out=sq)
         w *= use
-        num, den = y.astype(np.float32) @ w, w.sum(0)
-        out = np.divide(num, den, out=np.zeros(len(q)), where=counts > 0)
+        # Scores over their largest magnitude: float32 cannot hold returns beyond ~3e38.
+        y_scale = float(np.abs(y).max()) or 1.0
+        num, den = (y / y_scale).astype(np.float32) @ w, w.sum(0)
+        out = np.divide(num, den, out=np.zeros(len(q)), where=counts > 0) * y_scale
         empty = counts == 0
         if empty.any():
             k = min(self.n_fallback, n)
@@ -118,7 +120,7 @@ class NadarayaWatson:
             d2 = np.take_along_axis(d2, nearest, axis=1)
             # Shift by the nearest distance so far queries do not underflow to 0/0.
             wk = np.exp(-(d2 - d2.min(1, keepdims=True)))
-            out[empty] = (wk * y[nearest]).sum(1) / wk.sum(1)
+            out[empty] = (wk * (y[nearest] / y_scale)).sum(1) / wk.sum(1) * y_scale
         return out
 
 
@@ -418,12 +420,15 @@ class CURROTTeacher(Teacher):
         n, d = self.n_particles, self.unit.dim
         buf_t, buf_s = self._success()
         span = self.delta - self._min_score
-        scale = np.clip(self.delta - buf_s, 0.0, None) / span if span > 0 else np.zeros_like(buf_s)
+        with np.errstate(over="ignore", invalid="ignore"):
+            scale = np.clip(self.delta - buf_s, 0.0, None) / span if span > 0 else np.zeros_like(buf_s)
+        scale = np.nan_to_num(scale, nan=1.0, posinf=1.0)  # only for scores near the float limit
         stds = 0.005 * self._eps + scale * 0.25  # per entry; range/4 in unit coordinates
         if not self._delta_reached:
             # Resample the upper half ∝ score above the median entry.
             off = buf_s.shape[0] // 2
-            sub = buf_s[off:] - buf_s[off - 1] if off > 0 else buf_s - buf_s.min()
+            top = float(np.abs(buf_s).max()) or 1.0  # scaled: differences of huge scores overflow
+            sub = (buf_s[off:] / top - buf_s[off - 1] / top) if off > 0 else (buf_s / top - buf_s.min() / top)
             total = sub.sum()
             p = sub / total if total > 0 else np.full(sub.shape[0], 1.0 / sub.shape[0])
             idx = off + self.rng.choice(sub.shape[0], n, p=p)
