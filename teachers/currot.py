@@ -9,23 +9,18 @@ Optimal Transport", ICML 2022. Implemented from the ``main`` branch of psclklnk/
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 from gymnasium import spaces
 from scipy.optimize import linear_sum_assignment
 
-from teachers.base import Teacher
+from teachers.base import DIST_CONSTRAINT, Teacher
 from teachers.registry import register
 from teachers.state import Array, Float, Int, Optional, StateField
-from teachers.validation import Boolean, Integral, Interval, Real, Satisfies, short_repr
+from teachers.validation import Boolean, Integral, Interval, Real
 
 __all__ = ["CURROTTeacher", "NadarayaWatson", "sliced_wasserstein_targets"]
-
-
-def _is_dist(value: Any) -> bool:
-    return isinstance(value, Mapping) and set(value) == {"mean", "std"}
 
 
 def sliced_wasserstein_targets(
@@ -189,8 +184,8 @@ class CURROTTeacher(Teacher):
         "episodes_per_update": [Interval(Integral, 1, None)],
         "delta": [Interval(Real, None, None)],
         "epsilon": [None, Interval(Real, 0, None, closed="neither")],
-        "target_dist": [None, Satisfies(_is_dist, "a dict {'mean': ..., 'std': ...}")],
-        "initial_dist": [None, Satisfies(_is_dist, "a dict {'mean': ..., 'std': ...}")],
+        "target_dist": DIST_CONSTRAINT,
+        "initial_dist": DIST_CONSTRAINT,
         "wait_until_threshold": [Boolean()],
         "n_projections": [Interval(Integral, 1, None)],
         "n_ball_samples": [Interval(Integral, 1, None)],
@@ -248,8 +243,8 @@ class CURROTTeacher(Teacher):
         self.n_ball_samples = int(n_ball_samples)
         d = self.unit.dim
         self._eps = self.epsilon if self.epsilon is not None else 0.05 * math.sqrt(d)
-        self._target = self._check_dist("target_dist", target_dist)
-        self._initial = self._check_dist("initial_dist", initial_dist)
+        self._target = self._unit_dist("target_dist", target_dist)
+        self._initial = self._unit_dist("initial_dist", initial_dist)
 
         self.particles = self._draw(self._initial, self.n_particles)
         self._success_tasks = np.zeros((self.n_particles, d))
@@ -286,19 +281,12 @@ class CURROTTeacher(Teacher):
         self._fail_scores[: self._n_fail] = scores
 
     # ------------------------------------------------------------------ distributions
-    def _check_dist(self, name: str, dist: dict[str, Any] | None) -> tuple[np.ndarray, np.ndarray] | None:
-        if dist is None:
+    def _unit_dist(self, name: str, dist: dict[str, Any] | None) -> tuple[np.ndarray, np.ndarray] | None:
+        """``dist`` (raw units, checked by :meth:`Teacher.check_dist`) in unit coordinates."""
+        checked = self.check_dist(dist, name)
+        if checked is None:
             return None
-        d = self.unit.dim
-        try:
-            mean = np.broadcast_to(np.asarray(dist["mean"], dtype=np.float64), (d,))
-            std = np.broadcast_to(np.asarray(dist["std"], dtype=np.float64), (d,))
-        except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(
-                f"CURROTTeacher: {name} must be {{'mean': ..., 'std': ...}} of {d} numbers, got {short_repr(dist)}"
-            ) from err
-        if not (np.all(np.isfinite(mean)) and np.all(np.isfinite(std)) and np.all(std > 0)):
-            raise ValueError(f"CURROTTeacher: {name} needs a finite mean and std > 0, got {short_repr(dist)}")
+        mean, std = checked
         return self.unit.to_unit(mean), std / self.unit.range
 
     def _draw(self, dist: tuple[np.ndarray, np.ndarray] | None, n: int) -> np.ndarray:

@@ -32,7 +32,7 @@ def run(teacher, score_of, n):
         {**SMALL, "delta": 20.0},
         {**SMALL, "delta": 20.0, "wait_until_threshold": True},
         {**SMALL, "delta": 0.5, "reward_range": (-100, 100), "target_dist": {"mean": [2.0, 5.0], "std": [0.3, 0.3]}},
-        {**SMALL, "delta": -50.0, "initial_dist": {"mean": [0.0, 1.0], "std": 0.5}},
+        {**SMALL, "delta": -50.0, "initial_dist": {"mean": [0.0, 1.0], "std": [0.5, 0.5]}},
     ],
 )
 def test_check_teacher(params):
@@ -59,7 +59,7 @@ def test_registered_and_defaults():
         ({"n_particles": 10, "episodes_per_update": 10}, "episodes_per_update"),
         ({"target_dist": {"mean": [0.0], "std": [1.0, 1.0, 1.0]}}, "target_dist"),
         ({"target_dist": {"mean": [0.0, 1.0], "std": [0.0, 1.0]}}, "target_dist"),
-        ({"initial_dist": {"mean": [np.nan, 1.0], "std": 1.0}}, "initial_dist"),
+        ({"initial_dist": {"mean": [np.nan, 1.0], "std": [1.0, 1.0]}}, "initial_dist"),
         ({"target_dist": {"mu": 0.0}}, "target_dist"),
         ({"epsilon": 0.0}, "epsilon"),
     ],
