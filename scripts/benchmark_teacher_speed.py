@@ -8,6 +8,10 @@ Writes ``<out>/teacher_speed.json`` and ``.md``.
 
     nice -n 10 python scripts/benchmark_teacher_speed.py            # about 5-8 min
     python scripts/benchmark_teacher_speed.py --episodes 2000 --growth 5000 --out /tmp/x
+    python scripts/benchmark_teacher_speed.py --teachers random currot --growth --out DIR   # a few
+
+Teachers that require feedback besides the score (``Teacher.requires``) get it from the same
+synthetic student: success = score > 150, value = the score, steps = 100.
 
 Times are wall clock summed over the teacher calls only (the student is excluded) and
 process CPU time of the whole loop (student included; less sensitive to other processes),
@@ -69,7 +73,8 @@ def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = ()) ->
         u = (task - SPACE.low) / span
         score = 300.0 * np.exp(-((u - 0.3) ** 2).sum() / 0.02) * min(1.0, 3.0 * i / n) + rng.normal()
         t2 = time.perf_counter()
-        teacher.update(task, score)
+        feedback = {"success": score > 150.0, "value": score, "steps": 100}
+        teacher.update(task, score, **{k: feedback[k] for k in getattr(teacher, "requires", ())})
         wall += (t1 - t0) + (time.perf_counter() - t2)
         if i in checkpoints:
             cpu = time.process_time() - cpu0
@@ -89,6 +94,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per teacher; the fastest is kept (default 3)")
     parser.add_argument("--growth", type=int, nargs="*", default=[100_000, 1_000_000], help="growth checkpoints")
     parser.add_argument("--growth-teachers", nargs="*", default=["alp-gmm", "covar-gmm"])
+    parser.add_argument("--teachers", nargs="*", default=None, help="only these teachers (default: all registered)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     threadpool_limits(1)  # one BLAS/OpenMP thread: sklearn's OpenMP spins on a busy 2-core machine
@@ -99,7 +105,7 @@ def main() -> None:
         },
         "episodes": args.episodes, "repeats": args.repeats, "space": "Box([0, 0], [3, 6])", "teachers": {}, "growth": {},
     }
-    for name in teachers.available():
+    for name in args.teachers or teachers.available():
         cls = teachers.get_class(name)
         params = REQUIRED_PARAMS.get(name, {})
         if not any(issubclass(spaces.Box, s) for s in cls.supported_spaces):
@@ -119,8 +125,25 @@ def main() -> None:
         }
         print(name, result["teachers"][name], flush=True)
 
+    if "alp-gmm" in result["teachers"]:
+        sklearn_baseline(result, args.episodes)
+
+    checkpoints = tuple(sorted({args.episodes, *args.growth}))
+    for name in args.growth_teachers if args.teachers is None else [t for t in args.growth_teachers if t in args.teachers]:
+        result["growth"][name] = run(teachers.make(name, SPACE, seed=0), max(checkpoints), checkpoints)
+        print("growth", name, result["growth"][name], flush=True)
+    result["machine"]["load_avg_end"] = os.getloadavg()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "teacher_speed.json").write_text(json.dumps(result, indent=2))
+    (args.out / "teacher_speed.md").write_text(markdown(result, checkpoints))
+    print((args.out / "teacher_speed.md").read_text())
+
+
+def sklearn_baseline(result: dict, episodes: int) -> None:
+    """ALP-GMM with scikit-learn's fits, and the fits alone on the same windows."""
     baseline = SklearnALPGMM(SPACE, seed=0)
-    result["sklearn_alp_gmm"] = run(baseline, args.episodes)
+    result["sklearn_alp_gmm"] = run(baseline, episodes)
     ours = result["teachers"]["alp-gmm"]
     result["sklearn_alp_gmm"]["ratio_to_ours_wall"] = result["sklearn_alp_gmm"]["wall_us"] / ours["wall_us"]
     # The fits alone, on the very same data (the baseline's windows).
@@ -136,17 +159,6 @@ def main() -> None:
     sk_fit = (time.perf_counter() - t0) / len(baseline.fit_data)
     result["fit_ms"] = {"ours": 1e3 * ours_fit, "sklearn": 1e3 * sk_fit, "ratio": sk_fit / ours_fit, "fits": len(baseline.fit_data)}
     print("sklearn baseline", result["sklearn_alp_gmm"], result["fit_ms"], flush=True)
-
-    checkpoints = tuple(sorted({args.episodes, *args.growth}))
-    for name in args.growth_teachers:
-        result["growth"][name] = run(teachers.make(name, SPACE, seed=0), max(checkpoints), checkpoints)
-        print("growth", name, result["growth"][name], flush=True)
-    result["machine"]["load_avg_end"] = os.getloadavg()
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "teacher_speed.json").write_text(json.dumps(result, indent=2))
-    (args.out / "teacher_speed.md").write_text(markdown(result, checkpoints))
-    print((args.out / "teacher_speed.md").read_text())
 
 
 def markdown(r: dict, checkpoints: tuple[int, ...]) -> str:
@@ -165,14 +177,19 @@ def markdown(r: dict, checkpoints: tuple[int, ...]) -> str:
             if "wall_us" in v
             else f"| {name} | skipped: {v['skipped']} | | |"
         )
-    s = r["sklearn_alp_gmm"]
-    lines.append(f"| alp-gmm, sklearn fits (baseline) | {s['wall_us']:.1f} | {s['wall_us'] - base:.1f} | {s['cpu_us']:.1f} |")
-    f = r["fit_ms"]
+    if "sklearn_alp_gmm" in r:
+        s = r["sklearn_alp_gmm"]
+        lines.append(f"| alp-gmm, sklearn fits (baseline) | {s['wall_us']:.1f} | {s['wall_us'] - base:.1f} | {s['cpu_us']:.1f} |")
+        f = r["fit_ms"]
+        lines += [
+            "",
+            f"ALP-GMM with scikit-learn fits is {s['ratio_to_ours_wall']:.1f}x slower per episode. One refit "
+            f"(k = 2..10, 250 points): {f['ours']:.2f} ms batched EM vs {f['sklearn']:.1f} ms scikit-learn "
+            f"({f['ratio']:.0f}x, same {f['fits']} windows).",
+        ]
+    if not r["growth"]:
+        return "\n".join(lines) + "\n"
     lines += [
-        "",
-        f"ALP-GMM with scikit-learn fits is {s['ratio_to_ours_wall']:.1f}x slower per episode. One refit "
-        f"(k = 2..10, 250 points): {f['ours']:.2f} ms batched EM vs {f['sklearn']:.1f} ms scikit-learn "
-        f"({f['ratio']:.0f}x, same {f['fits']} windows).",
         "",
         "Growth: µs/episode averaged from the start / over the last segment only, wall (CPU).",
         "",
