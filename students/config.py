@@ -328,6 +328,9 @@ class RunConfig:
             raise ValueError(
                 f"score {self.score!r} needs an on-policy student {list(ON_POLICY)}, got {self.student!r}"
             )
+        from students.values import check_student_provides
+
+        check_student_provides(teacher_cls, algo, self.student)  # e.g. SAC cannot give V(s0)
         self.student = self.student.lower()
         return self
 

@@ -43,6 +43,7 @@ from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
 from students.resume import Resume, open_resume
 from students.run_dir import CONFIG_FILE, RunDirectory, RunDirError, RunLock, mark_done
+from students.values import check_student_provides
 from students.vec_env import GuardedSubprocVecEnv
 
 __all__ = ["EnvFactory", "RunResult", "make_loggers", "planned_steps", "run_curriculum"]
@@ -271,6 +272,7 @@ def _run(
         config.teacher, teacher_space if teacher_space is not None else task_space,
         seed=config.seed, **teacher_params,
     )
+    check_student_provides(teacher, algorithm_class(config.student), config.student)  # before any write
     if opened is not None:
         opened.restore_teacher(teacher)  # the last check that may refuse the run dir
     else:
@@ -283,6 +285,7 @@ def _run(
     logger = MultiLogger([run_directory, *make_loggers(config, run_dir), *extra_loggers])
 
     venv: VecEnv | None = None
+    curriculum: CurriculumVecEnv | None = None
     evaluator: TaskEvaluator | None = None
     try:
         venv = make_vec_env(config)
@@ -307,6 +310,11 @@ def _run(
             model = algo(
                 config.policy, env, seed=config.seed, device=config.device, **config.student_params
             )
+        # the critic values episodes / tasks for teachers that require it (a scratch env
+        # gives each task's first observation; seeded apart from training and evaluation)
+        curriculum.attach_student(
+            model, env_fn=EnvFactory(config.env, config.env_kwargs, monitor=False), seed=config.seed + 20_000
+        )
         if config.eval_every > 0:
             evaluator = TaskEvaluator(
                 EnvFactory(config.env, config.env_kwargs, monitor=False), test_set,
@@ -343,6 +351,8 @@ def _run(
         logger.close()
         if evaluator is not None:
             evaluator.close()
+        if curriculum is not None and curriculum.task_value_fn is not None:
+            curriculum.task_value_fn.close()
         if venv is not None:
             venv.close()
 
