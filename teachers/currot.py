@@ -152,7 +152,9 @@ class CURROTTeacher(Teacher):
        toward fresh target samples gives each particle a destination; 100 points are drawn in
        the ball of radius ``min(√ε, distance)`` around it (the half-ball toward the destination
        if the particle is feasible), and the particle moves to the one closest to its
-       destination among those predicted ≥ δ, else to the one of highest predicted value.
+       destination among those predicted ≥ δ, else to the one of highest predicted value
+       (its own position is a candidate too, so it never trades a feasible spot for one
+       predicted worse).
 
     Units: geometry is in unit coordinates ``[0, 1]^d`` (:attr:`Teacher.unit`); ``delta`` is
     in score units, i.e. in ``[0, 1]`` when ``reward_range`` is given (scores are then

@@ -194,3 +194,28 @@ def test_non_exploratory_sample_is_a_particle_and_draws_nothing():
     task = t.non_exploratory_sample()
     assert t.rng.bit_generator.state == state
     assert np.isclose(np.abs(t.particles - unit(task)).sum(1), 0.0, atol=1e-5).any()
+
+
+def test_restored_mid_training_gives_the_same_next_100_tasks():
+    """Issue #13's criterion: restored mid-training (between two updates), the same next 100
+    tasks as the uninterrupted teacher, through several distribution updates."""
+    import pickle
+
+    target = {"mean": [2.0, 5.0], "std": [0.2, 0.2]}
+
+    def score(u):
+        return float(u[0] < 0.6) + 0.1 * u[1]
+
+    ref = run(CURROTTeacher(BOX, seed=4, **FAST, delta=0.5, target_dist=target), score, 137)
+    state = pickle.loads(pickle.dumps(ref.state_dict()))
+    restored = CURROTTeacher.from_state_dict(BOX, state)
+    updates = ref.n_distribution_updates
+    a, b = [], []
+    for _ in range(100):
+        ta, tb = ref.sample(), restored.sample()
+        a.append(ta)
+        b.append(tb)
+        ref.update(ta, score(unit(ta)))
+        restored.update(tb, score(unit(tb)))
+    assert np.array_equal(np.array(a), np.array(b))
+    assert ref.n_distribution_updates >= updates + 9
