@@ -12,7 +12,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from students.experiments.target_eval import evaluate_sweep, target_table, write_target_report  # noqa: E402
+import numpy as np  # noqa: E402
+from gymnasium.spaces import Box  # noqa: E402
+
+from students.experiments.target_eval import (  # noqa: E402
+    evaluate_sweep,
+    read_target_results,
+    target_table,
+    target_test_set,
+    write_target_report,
+)
 
 
 def main(argv=None) -> int:
@@ -25,10 +34,18 @@ def main(argv=None) -> int:
     p.add_argument("--seed", type=int, default=0, help="seed of the test tasks and episodes")
     p.add_argument("--baseline", default="random", help="teacher label the others are tested against")
     p.add_argument("--out", default=None, help="write OUT.json (per run) and OUT.md (the table)")
+    p.add_argument("--reuse", default=None, help="an earlier OUT.json of the same test set: its runs are not re-run")
     args = p.parse_args(argv)
-    results, tasks = evaluate_sweep(
-        args.root, {"mean": args.mean, "std": args.std}, args.tasks, n_episodes=args.episodes, seed=args.seed
-    )
+    dist = {"mean": args.mean, "std": args.std}
+    reuse: list = []
+    if args.reuse:
+        reuse, old_tasks = read_target_results(args.reuse)
+        fresh = target_test_set(Box(-np.inf, np.inf, (len(args.mean),)), dist, args.tasks, seed=args.seed)
+        if old_tasks.shape != fresh.shape:
+            raise SystemExit(f"--reuse {args.reuse}: another test set ({old_tasks.shape[0]} tasks)")
+    results, tasks = evaluate_sweep(args.root, dist, args.tasks, n_episodes=args.episodes, seed=args.seed, reuse=reuse)
+    if args.reuse and not np.array_equal(old_tasks, tasks):
+        raise SystemExit(f"--reuse {args.reuse}: its tasks differ from this test set")
     print(target_table(results, args.baseline))
     if args.out:
         write_target_report(results, tasks, args.out, args.baseline)

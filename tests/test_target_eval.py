@@ -9,6 +9,7 @@ from gymnasium import spaces
 from students.experiments.target_eval import (
     TargetResult,
     evaluate_sweep,
+    read_target_results,
     target_table,
     target_test_set,
     write_target_report,
@@ -61,7 +62,14 @@ def test_evaluate_sweep_scores_every_run_on_the_same_tasks(tmp_path):
     expected = 100.0 * np.mean([task_success(t) for t in tasks])
     assert 0 < expected < 100
     assert all(r.mastered_pct == pytest.approx(expected) and r.step >= 256 for r in results)
+    # Earlier results at the same step are reused, not re-evaluated (a marker value shows it).
+    marked = TargetResult(results[0].run_dir, "random", 0, results[0].step, -1.0)
+    again, _ = evaluate_sweep(root, dist, n_tasks=20, n_episodes=1, seed=0, reuse=[marked])
+    assert [r.mastered_pct for r in again] == [-1.0, results[1].mastered_pct]
+    stale = TargetResult(results[0].run_dir, "random", 0, results[0].step - 1, -1.0)
+    assert evaluate_sweep(root, dist, n_tasks=20, n_episodes=1, seed=0, reuse=[stale])[0][0].mastered_pct >= 0
     write_target_report(results, tasks, tmp_path / "out" / "target")
+    assert read_target_results(tmp_path / "out" / "target.json")[0] == results
     saved = json.loads((tmp_path / "out" / "target.json").read_text())
     assert len(saved["runs"]) == 2 and np.allclose(saved["tasks"], tasks)
     assert "| random | 2 |" in (tmp_path / "out" / "target.md").read_text()

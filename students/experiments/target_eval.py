@@ -27,7 +27,8 @@ from students.run_dir import CHECKPOINT_DIR, CONFIG_FILE, RunDirError
 from students.train import EnvFactory
 
 __all__ = [
-    "TargetResult", "evaluate_on_tasks", "evaluate_sweep", "target_table", "target_test_set", "write_target_report",
+    "TargetResult", "evaluate_on_tasks", "evaluate_sweep", "read_target_results", "target_table", "target_test_set",
+    "write_target_report",
 ]
 
 
@@ -76,13 +77,22 @@ class TargetResult:
 
 
 def evaluate_sweep(
-    root: str | Path, dist: Mapping[str, Any], n_tasks: int, n_episodes: int = 1, seed: int = 0
+    root: str | Path,
+    dist: Mapping[str, Any],
+    n_tasks: int,
+    n_episodes: int = 1,
+    seed: int = 0,
+    reuse: Sequence[TargetResult] = (),
 ) -> tuple[list[TargetResult], np.ndarray]:
     """Score every finished run under ``root`` on one target test set.
 
+    :param reuse: earlier results on the same test set (same ``dist``, ``n_tasks``,
+        ``n_episodes`` and ``seed``; the caller checks): runs found there at the same step
+        are not evaluated again.
     :returns: the results (sorted by teacher, seed) and the test tasks.
     """
     runs, _ = load_runs(root)
+    known = {(r.run_dir, r.step): r for r in reuse}
     tasks = None
     results = []
     for run in runs:
@@ -92,9 +102,19 @@ def evaluate_sweep(
             task_space = env.get_wrapper_attr("task_space")
             env.close()
             tasks = target_test_set(task_space, dist, n_tasks, seed=seed)
+        step = int(run.steps[-1])
+        if (str(run.run_dir), step) in known:
+            results.append(known[(str(run.run_dir), step)])
+            continue
         out = evaluate_on_tasks(run.run_dir, tasks, n_episodes=n_episodes, seed=seed)
         results.append(TargetResult(str(run.run_dir), run.teacher, run.seed, out["step"], out["mastered_pct"]))
     return results, tasks
+
+
+def read_target_results(path: str | Path) -> tuple[list[TargetResult], np.ndarray]:
+    """The results and tasks a :func:`write_target_report` JSON holds."""
+    data = json.loads(Path(path).read_text())
+    return [TargetResult(**r) for r in data["runs"]], np.asarray(data["tasks"], dtype=np.float64)
 
 
 def target_table(results: Sequence[TargetResult], baseline: str = "random") -> str:
