@@ -8,10 +8,14 @@ Writes ``<out>/teacher_speed.json`` and ``.md``.
 
     nice -n 10 python scripts/benchmark_teacher_speed.py            # about 5-8 min
     python scripts/benchmark_teacher_speed.py --episodes 2000 --growth 5000 --out /tmp/x
-    python scripts/benchmark_teacher_speed.py --teachers random currot --growth --out DIR   # a few
 
-Teachers that require feedback besides the score (``Teacher.requires``) get it from the same
-synthetic student: success = score > 150, value = the score, steps = 100.
+Teachers that require feedback (``requires``: success, value, steps) get it from the same
+student (success: score > 150; value: its noise-free expected score; steps: ``--episode-steps``
+per episode, 250 by default), and teachers with ``requires_value_fn`` get that expected score
+as their value function (its calls are counted as teacher time). For step-scheduled
+teachers (SPDL, default update every 50 000 steps after 200 000) the per-episode time is
+amortized over the episodes between updates; ``update_ms`` gives the updates themselves.
+``--teachers spdl random`` runs a subset (no baseline, no growth runs).
 
 Times are wall clock summed over the teacher calls only (the student is excluded) and
 process CPU time of the whole loop (student included; less sensitive to other processes),
@@ -56,26 +60,46 @@ class SklearnALPGMM(ALPGMMTeacher):
 
 
 #: Hyperparameters without defaults, in the units of the scores fed by :func:`run` (0-300).
-REQUIRED_PARAMS: dict[str, dict] = {"adr": {"max_reward_thr": 150.0, "min_reward_thr": 20.0}}
+REQUIRED_PARAMS: dict[str, dict] = {
+    "adr": {"max_reward_thr": 150.0, "min_reward_thr": 20.0},
+    # δ between the student's expected scores at the start (0) and at mastery (300)
+    "spdl": {"perf_lb": 100.0},
+}
 
 
-def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = ()) -> dict[str, float]:
-    """Feed ``n`` episodes; return µs per episode (overall and, per checkpoint, cumulative)."""
+def _expected_score(tasks: np.ndarray, progress: float) -> np.ndarray:
+    """The student's noise-free score: competence around one point, growing with training."""
+    u = (np.asarray(tasks, dtype=np.float64).reshape(-1, 2) - SPACE.low) / (SPACE.high - SPACE.low)
+    return 300.0 * np.exp(-((u - 0.3) ** 2).sum(axis=1) / 0.02) * min(1.0, progress)
+
+
+def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = (), episode_steps: int = 250) -> dict[str, float]:
+    """Feed ``n`` episodes; return µs per episode (overall and, per checkpoint, cumulative),
+    and for step-scheduled teachers the time of the updates that changed the teacher."""
     rng = np.random.default_rng(0)
-    span = SPACE.high - SPACE.low
     out: dict[str, float] = {}
+    progress = [0.0]
+    if teacher.requires_value_fn:
+        teacher.set_value_fn(lambda tasks: _expected_score(tasks, progress[0]))
+    needs = teacher.requires
+    update_times: list[float] = []
     wall, cpu0, last_wall, last_cpu, last_n = 0.0, time.process_time(), 0.0, 0.0, 0
     for i in range(1, n + 1):
+        progress[0] = 3.0 * i / n
         t0 = time.perf_counter()
         task = teacher.sample()
         t1 = time.perf_counter()
-        # Student: competence grows over training around one point of the space.
-        u = (task - SPACE.low) / span
-        score = 300.0 * np.exp(-((u - 0.3) ** 2).sum() / 0.02) * min(1.0, 3.0 * i / n) + rng.normal()
+        expected = float(_expected_score(task, progress[0])[0])
+        score = expected + rng.normal()
+        feedback = {"success": score > 150.0, "value": expected, "steps": episode_steps}
+        feedback = {k: v for k, v in feedback.items() if k in needs}
+        marker = getattr(teacher, "next_update", None)
         t2 = time.perf_counter()
-        feedback = {"success": score > 150.0, "value": score, "steps": 100}
-        teacher.update(task, score, **{k: feedback[k] for k in getattr(teacher, "requires", ())})
-        wall += (t1 - t0) + (time.perf_counter() - t2)
+        teacher.update(task, score, **feedback)
+        t3 = time.perf_counter()
+        wall += (t1 - t0) + (t3 - t2)
+        if marker is not None and getattr(teacher, "next_update", None) != marker:
+            update_times.append(t3 - t2)
         if i in checkpoints:
             cpu = time.process_time() - cpu0
             out[f"wall_us_at_{i}"] = 1e6 * wall / i
@@ -85,6 +109,10 @@ def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = ()) ->
             last_wall, last_cpu, last_n = wall, cpu, i
     out["wall_us"] = 1e6 * wall / n
     out["cpu_us"] = 1e6 * (time.process_time() - cpu0) / n
+    if update_times:
+        out["updates"] = len(update_times)
+        out["update_ms_mean"] = 1e3 * float(np.mean(update_times))
+        out["update_ms_max"] = 1e3 * float(np.max(update_times))
     return out
 
 
@@ -94,7 +122,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per teacher; the fastest is kept (default 3)")
     parser.add_argument("--growth", type=int, nargs="*", default=[100_000, 1_000_000], help="growth checkpoints")
     parser.add_argument("--growth-teachers", nargs="*", default=["alp-gmm", "covar-gmm"])
-    parser.add_argument("--teachers", nargs="*", default=None, help="only these teachers (default: all registered)")
+    parser.add_argument("--teachers", nargs="*", default=None, help="only these teachers (no baseline, no growth)")
+    parser.add_argument("--episode-steps", type=int, default=250, help="'steps' feedback per episode (default 250)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     threadpool_limits(1)  # one BLAS/OpenMP thread: sklearn's OpenMP spins on a busy 2-core machine
@@ -104,6 +133,7 @@ def main() -> None:
             "numpy": np.__version__, "sklearn": sklearn.__version__, "load_avg_start": os.getloadavg(),
         },
         "episodes": args.episodes, "repeats": args.repeats, "space": "Box([0, 0], [3, 6])", "teachers": {}, "growth": {},
+        "episode_steps": args.episode_steps,
     }
     for name in args.teachers or teachers.available():
         cls = teachers.get_class(name)
@@ -116,34 +146,26 @@ def main() -> None:
         except (TypeError, ValueError) as err:  # e.g. required hyperparameters
             result["teachers"][name] = {"skipped": str(err)}
             continue
-        runs = [run(teacher, args.episodes)]
+        runs = [run(teacher, args.episodes, episode_steps=args.episode_steps)]
         for _ in range(args.repeats - 1):  # best of several runs: other processes only ever slow us down
-            runs.append(run(teachers.make(name, SPACE, seed=0, **params), args.episodes))
+            runs.append(run(teachers.make(name, SPACE, seed=0, **params), args.episodes, episode_steps=args.episode_steps))
+        best = min(runs, key=lambda r: r["wall_us"])
         result["teachers"][name] = {
-            "wall_us": min(r["wall_us"] for r in runs), "cpu_us": min(r["cpu_us"] for r in runs),
-            "wall_us_runs": [r["wall_us"] for r in runs],
+            "wall_us": best["wall_us"], "cpu_us": min(r["cpu_us"] for r in runs),
+            "wall_us_runs": [r["wall_us"] for r in runs], "params": params,
+            **{k: best[k] for k in ("updates", "update_ms_mean", "update_ms_max") if k in best},
         }
         print(name, result["teachers"][name], flush=True)
+    if args.teachers:
+        result["machine"]["load_avg_end"] = os.getloadavg()
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "teacher_speed.json").write_text(json.dumps(result, indent=2))
+        (args.out / "teacher_speed.md").write_text(markdown(result, ()))
+        print((args.out / "teacher_speed.md").read_text())
+        return
 
-    if "alp-gmm" in result["teachers"]:
-        sklearn_baseline(result, args.episodes)
-
-    checkpoints = tuple(sorted({args.episodes, *args.growth}))
-    for name in args.growth_teachers if args.teachers is None else [t for t in args.growth_teachers if t in args.teachers]:
-        result["growth"][name] = run(teachers.make(name, SPACE, seed=0), max(checkpoints), checkpoints)
-        print("growth", name, result["growth"][name], flush=True)
-    result["machine"]["load_avg_end"] = os.getloadavg()
-
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "teacher_speed.json").write_text(json.dumps(result, indent=2))
-    (args.out / "teacher_speed.md").write_text(markdown(result, checkpoints))
-    print((args.out / "teacher_speed.md").read_text())
-
-
-def sklearn_baseline(result: dict, episodes: int) -> None:
-    """ALP-GMM with scikit-learn's fits, and the fits alone on the same windows."""
     baseline = SklearnALPGMM(SPACE, seed=0)
-    result["sklearn_alp_gmm"] = run(baseline, episodes)
+    result["sklearn_alp_gmm"] = run(baseline, args.episodes)
     ours = result["teachers"]["alp-gmm"]
     result["sklearn_alp_gmm"]["ratio_to_ours_wall"] = result["sklearn_alp_gmm"]["wall_us"] / ours["wall_us"]
     # The fits alone, on the very same data (the baseline's windows).
@@ -159,6 +181,17 @@ def sklearn_baseline(result: dict, episodes: int) -> None:
     sk_fit = (time.perf_counter() - t0) / len(baseline.fit_data)
     result["fit_ms"] = {"ours": 1e3 * ours_fit, "sklearn": 1e3 * sk_fit, "ratio": sk_fit / ours_fit, "fits": len(baseline.fit_data)}
     print("sklearn baseline", result["sklearn_alp_gmm"], result["fit_ms"], flush=True)
+
+    checkpoints = tuple(sorted({args.episodes, *args.growth}))
+    for name in args.growth_teachers:
+        result["growth"][name] = run(teachers.make(name, SPACE, seed=0), max(checkpoints), checkpoints)
+        print("growth", name, result["growth"][name], flush=True)
+    result["machine"]["load_avg_end"] = os.getloadavg()
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "teacher_speed.json").write_text(json.dumps(result, indent=2))
+    (args.out / "teacher_speed.md").write_text(markdown(result, checkpoints))
+    print((args.out / "teacher_speed.md").read_text())
 
 
 def markdown(r: dict, checkpoints: tuple[int, ...]) -> str:
@@ -177,19 +210,22 @@ def markdown(r: dict, checkpoints: tuple[int, ...]) -> str:
             if "wall_us" in v
             else f"| {name} | skipped: {v['skipped']} | | |"
         )
-    if "sklearn_alp_gmm" in r:
-        s = r["sklearn_alp_gmm"]
-        lines.append(f"| alp-gmm, sklearn fits (baseline) | {s['wall_us']:.1f} | {s['wall_us'] - base:.1f} | {s['cpu_us']:.1f} |")
-        f = r["fit_ms"]
-        lines += [
-            "",
-            f"ALP-GMM with scikit-learn fits is {s['ratio_to_ours_wall']:.1f}x slower per episode. One refit "
-            f"(k = 2..10, 250 points): {f['ours']:.2f} ms batched EM vs {f['sklearn']:.1f} ms scikit-learn "
-            f"({f['ratio']:.0f}x, same {f['fits']} windows).",
-        ]
-    if not r["growth"]:
+    updates = [(n, v) for n, v in r["teachers"].items() if "updates" in v]
+    if updates:
+        lines += ["", f"Step-scheduled teachers ({r.get('episode_steps', 250)} steps per episode): the updates themselves.", "",
+                  "| teacher | params | updates | ms per update (mean / max) |", "|---|---|---|---|"]
+        lines += [f"| {n} | {v['params']} | {v['updates']} | {v['update_ms_mean']:.1f} / {v['update_ms_max']:.1f} |"
+                  for n, v in updates]
+    if "sklearn_alp_gmm" not in r:
         return "\n".join(lines) + "\n"
+    s = r["sklearn_alp_gmm"]
+    lines.append(f"| alp-gmm, sklearn fits (baseline) | {s['wall_us']:.1f} | {s['wall_us'] - base:.1f} | {s['cpu_us']:.1f} |")
+    f = r["fit_ms"]
     lines += [
+        "",
+        f"ALP-GMM with scikit-learn fits is {s['ratio_to_ours_wall']:.1f}x slower per episode. One refit "
+        f"(k = 2..10, 250 points): {f['ours']:.2f} ms batched EM vs {f['sklearn']:.1f} ms scikit-learn "
+        f"({f['ratio']:.0f}x, same {f['fits']} windows).",
         "",
         "Growth: µs/episode averaged from the start / over the last segment only, wall (CPU).",
         "",

@@ -26,6 +26,9 @@ Teachers are built with ``teachers.make`` by name, so any registered teacher wor
 parameters come from ``--params NAME='{"key": value}'`` on top of :data:`DEFAULT_PARAMS`; a
 teacher with an ``initial_task`` parameter (ADR) is given the student's ``easy_task`` unless
 one is passed (expert knowledge ADR requires: it grows from a feasible point).
+``--expert-knowledge low|high`` fills teacher parameters from what the student declares
+(:mod:`students.expert`: the score range; at ``high`` also the easy-task distribution, e.g.
+ALP-GMM's bootstrap and SPDL's start); ``--params`` win over them.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ from benchmarks.simulated import (  # noqa: E402
     bandit_teacher_params,
     summarize_bandit_runs,
 )
+from students.expert import EXPERT_LEVELS, expert_teacher_params  # noqa: E402
 from students.simulated import (  # noqa: E402
     BANDIT_STUDENTS,
     STUDENTS,
@@ -68,12 +72,15 @@ ALL_STUDENTS = {**STUDENTS, **BANDIT_STUDENTS}
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1}}
 
 
-def run_one(job: tuple[str, dict[str, Any], str, int, int, int, int]) -> dict[str, Any]:
+def run_one(job: tuple) -> dict[str, Any]:
     """One (teacher, student, seed) run; returns its curve and timings (and, for bandit
-    students, the frontier measures of :func:`run_bandit_episodes`)."""
-    teacher_name, params, student_name, seed, episodes, eval_every, warmup = job
+    students, the frontier measures of :func:`run_bandit_episodes`). ``job`` is ``(teacher,
+    params, student, seed, episodes, eval_every, warmup[, expert_knowledge])``."""
+    teacher_name, params, student_name, seed, episodes, eval_every, warmup, *rest = job
+    expert = rest[0] if rest else "none"
     student = ALL_STUDENTS[student_name](seed=seed)
-    params = dict(params)
+    declared = getattr(student, "expert_knowledge", None)
+    params = {**expert_teacher_params(teachers.get_class(teacher_name), declared, expert), **params}
     if "initial_task" in teachers.get_class(teacher_name)._param_names() and "initial_task" not in params:
         easy = getattr(student, "easy_task", None)
         if easy is not None:
@@ -195,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=500, help="bandit students: episodes before counting samples")
     parser.add_argument("--params", nargs="*", default=[], metavar="NAME=JSON", help="teacher parameters")
+    parser.add_argument("--expert-knowledge", default="none", choices=EXPERT_LEVELS,
+                        help="fill teacher parameters from the student's declared knowledge")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/teachers"))
     args = parser.parse_args(argv)
@@ -202,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
     for name in args.teachers:
         teachers.get_class(name)  # fail fast on unknown names
     jobs = [
-        (t, params.get(t, {}), s, seed, args.episodes, args.eval_every, args.warmup)
+        (t, params.get(t, {}), s, seed, args.episodes, args.eval_every, args.warmup, args.expert_knowledge)
         for s in args.students
         for t in args.teachers
         for seed in args.seeds

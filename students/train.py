@@ -39,6 +39,7 @@ from students.checkpoint import set_rng_states
 from students.config import ON_POLICY, RESUME_FIELDS, RunConfig, algorithm_class, import_env_module
 from students.curriculum import ADVANTAGE_SCORES, AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
+from students.expert import expert_teacher_params
 from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
 from students.resume import Resume, open_resume
@@ -162,7 +163,7 @@ def _default_run_dir(config: RunConfig) -> Path:
     return Path(config.runs_root) / f"{env}_{teacher}_{config.student}_s{config.seed}_{stamp}"
 
 
-def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any]]:
+def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:
     try:
         env = env_fn()
     except TypeError as err:
@@ -173,11 +174,12 @@ def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any]]:
             names = list(env.get_wrapper_attr("task_names"))
         except AttributeError:
             names = [f"x{k}" for k in range(space.shape[0])]
+        knowledge = getattr(env.unwrapped, "expert_knowledge", None)
     except AttributeError as err:
         raise ValueError(f"env {env_fn.env_id!r} has no task_space: it does not follow the env contract") from err
     finally:
         env.close()
-    return space, {"low": space.low.tolist(), "high": space.high.tolist(), "names": names}
+    return space, {"low": space.low.tolist(), "high": space.high.tolist(), "names": names}, knowledge
 
 
 def run_curriculum(
@@ -249,7 +251,7 @@ def _run(
     if config.torch_threads is not None:
         torch.set_num_threads(config.torch_threads)
     env_fn = EnvFactory(config.env, config.env_kwargs)
-    task_space, space_info = _task_space_info(env_fn)
+    task_space, space_info, knowledge = _task_space_info(env_fn)
     config_dict = {**config.to_dict(), "task_space": space_info}
     levels = LevelSet(config.levels) if config.levels is not None else None
     if opened is not None:
@@ -259,7 +261,13 @@ def _run(
     else:
         test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
 
-    teacher_params = dict(config.teacher_params)
+    teacher_params = {
+        **expert_teacher_params(
+            teachers.get_class(config.teacher), knowledge, config.expert_knowledge,
+            box_tasks=levels is None and task_map is None,
+        ),
+        **config.teacher_params,
+    }
     if levels is not None:
         if task_map is not None or teacher_space is not None:
             raise ValueError(

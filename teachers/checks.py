@@ -57,6 +57,8 @@ __all__ = [
     "check_state_round_trip",
     "check_teacher",
     "default_check_spaces",
+    "equip",
+    "feedback_for",
     "parametrize_with_checks",
     "same_state",
     "teacher_checks",
@@ -104,12 +106,24 @@ def _build(teacher: TeacherLike, space: spaces.Space, seed: int | None = 0, **ov
     return _equip(cls(space, seed=seed, **{**params, **override}))
 
 
-def _equip(teacher: Teacher) -> Teacher:
+def equip(teacher: Teacher) -> Teacher:
     """Give a teacher with ``requires_value_fn`` the checks' value function (as the loop does
-    after building or restoring one)."""
+    after building or restoring one); return it. Tests that drive teachers by hand use it
+    with :func:`feedback_for`."""
     if teacher.requires_value_fn:
         teacher.set_value_fn(functools.partial(_expected_scores, teacher.task_space))
     return teacher
+
+
+_equip = equip
+
+
+def feedback_for(teacher: Teacher, task: Any, score: float, steps: int = 100) -> dict[str, Any]:
+    """Plausible feedback of one episode for what ``teacher.requires`` names, derived from a
+    valid score: ``success = score > 0``, ``value = score``, ``steps``. For tests that call
+    ``update`` by hand on any registered teacher."""
+    given = {"success": bool(score > 0), "value": float(score), "steps": int(steps)}
+    return {k: v for k, v in given.items() if k in teacher.requires}
 
 
 def _unit_sum(space: spaces.Space, tasks: np.ndarray) -> np.ndarray:

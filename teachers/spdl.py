@@ -260,6 +260,13 @@ class SPDLTeacher(Teacher):
         return gaussian_kl(mean, chol, *self._target)
 
     def _update_distribution(self, contexts: np.ndarray, values: np.ndarray) -> None:
+        # Values and δ are divided by one scale (the problem is unchanged), so returns of any
+        # magnitude stay finite in the optimizer.
+        scale = max(1.0, float(np.max(np.abs(values))))
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            self._optimize(contexts, values / scale, self.perf_lb / scale, scale)
+
+    def _optimize(self, contexts: np.ndarray, values: np.ndarray, perf_lb: float, scale: float) -> None:
         g = self._gauss
         x0 = self.params_x.copy()
         m_old, chol_old = g.unpack(x0)
@@ -300,28 +307,29 @@ class SPDLTeacher(Teacher):
         x0 = np.clip(x0, lb, ub)
         bounds = [(lo if np.isfinite(lo) else None, hi if np.isfinite(hi) else None) for lo, hi in zip(lb, ub, strict=True)]
         perf0 = perf(x0)
-        self.last_performance = perf0
+        if not np.isfinite(perf0):
+            return
+        self.last_performance = perf0 * scale
         constraints = [{"type": "ineq", "fun": trust, "jac": trust_grad}]
-        if perf0 >= self.perf_lb:
+        if perf0 >= perf_lb:
             self.perf_reached = 1
             objective, gradient = target_kl, target_kl_grad
-            constraints.append({"type": "ineq", "fun": lambda x: perf(x) - self.perf_lb, "jac": perf_grad})
+            constraints.append({"type": "ineq", "fun": lambda x: perf(x) - perf_lb, "jac": perf_grad})
         elif not self.perf_reached:
             objective, gradient = (lambda x: -perf(x)), (lambda x: -perf_grad(x))
         else:
             return  # δ was reached once and is lost: v2 waits for the student
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            try:
-                x = minimize(objective, x0, jac=gradient, method="SLSQP", bounds=bounds, constraints=constraints,
-                             options={"maxiter": 100, "ftol": 1e-8}).x
-                ok = (
-                    bool(np.all(np.isfinite(x)))
-                    and bool(np.all(x >= lb - 1e-9) and np.all(x <= ub + 1e-9))
-                    and all(c["fun"](x) >= -1e-6 for c in constraints)
-                    and objective(x) < objective(x0)
-                )
-            except (np.linalg.LinAlgError, ValueError, FloatingPointError):
-                ok = False  # a failed optimization keeps the old distribution, as in v2
+        try:
+            x = minimize(objective, x0, jac=gradient, method="SLSQP", bounds=bounds, constraints=constraints,
+                         options={"maxiter": 100, "ftol": 1e-8}).x
+            ok = (
+                bool(np.all(np.isfinite(x)))
+                and bool(np.all(x >= lb - 1e-9) and np.all(x <= ub + 1e-9))
+                and all(c["fun"](x) >= -1e-6 for c in constraints)
+                and objective(x) < objective(x0)
+            )
+        except (np.linalg.LinAlgError, ValueError, FloatingPointError):
+            ok = False  # a failed optimization keeps the old distribution, as in v2
         if ok:
             self.params_x = np.asarray(x, dtype=np.float64)
             self.n_distribution_updates += 1
@@ -336,7 +344,7 @@ class SPDLTeacher(Teacher):
         span = self.unit.high - self.unit.low
         cov = (chol @ chol.T) * np.outer(span, span)
         raw_mean = self.unit.low + mean * span
-        perf = None if np.isnan(self.last_performance) else float(self.last_performance)
+        perf = float(self.last_performance) if np.isfinite(self.last_performance) else None
         return {
             "gaussian": {"mean": raw_mean.tolist(), "covariance": cov.tolist(), "target_kl": self.target_kl(),
                          "performance": perf, "perf_reached": bool(self.perf_reached),

@@ -1,6 +1,8 @@
 """Simulated students give teachers the feedback they require (success, value, steps, a
 value function), and simulate() passes it on."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -8,6 +10,7 @@ from students.simulated import STUDENTS, BanditStudent, GridStudent, simulate
 from students.simulated.grid import episode_feedback
 from teachers import RandomTeacher, SPDLTeacher, Teacher
 from teachers.state import Float, ListOf, TupleOf
+from tests.scripts import load_script
 
 
 class _Needy(Teacher):
@@ -92,3 +95,15 @@ def test_bandit_value_is_the_arm_competence():
     student = BanditStudent(seed=0)
     values = student.value(np.arange(student.n_arms))
     np.testing.assert_allclose(values, student.competence())
+
+
+def test_benchmark_script_applies_expert_knowledge(tmp_path, monkeypatch):
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    script = load_script("benchmark_teachers")
+    script.main(["--teachers", "alp-gmm", "spdl", "--students", "grid", "--seeds", "0", "--episodes", "200",
+                 "--eval-every", "100", "--workers", "1", "--expert-knowledge", "high", "--out", str(tmp_path)])
+    runs = {r["teacher"]: r for r in json.loads((tmp_path / "results.json").read_text())["runs"]}
+    declared = GridStudent(seed=0).expert_knowledge
+    for name in ("alp-gmm", "spdl"):
+        assert runs[name]["params"]["initial_dist"] == declared["initial_dist"]
+        assert runs[name]["params"]["reward_range"] == [0.0, 1.0]

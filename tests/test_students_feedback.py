@@ -153,3 +153,20 @@ def test_run_curriculum_with_spdl_and_ppo(tmp_path):
     result = run_curriculum(config, log=None)
     assert result.episodes > 100
     assert result.teacher.n_distribution_updates >= 1
+
+
+def test_feedback_with_subproc_vec_env():
+    from students.train import make_subproc_vec_env
+
+    venv = make_subproc_vec_env([EnvFactory(ECHO) for _ in range(2)], "forkserver")
+    venv.seed(0)
+    teacher = FeedbackTeacher(SPACE, seed=0)
+    curriculum = CurriculumVecEnv(venv, teacher)
+    model = PPO("MlpPolicy", curriculum, n_steps=32, batch_size=32, n_epochs=1, seed=0, device="cpu")
+    curriculum.attach_student(model, env_fn=EnvFactory(ECHO, monitor=False), seed=1)
+    model.learn(128)
+    records = curriculum.pop_records()
+    assert len(records) == len(teacher.feedback) >= 10
+    for (task, _), (success, value, steps), rec in zip(teacher.updates, teacher.feedback, records, strict=True):
+        assert success == task_success(task) and steps == rec["length"] and np.isfinite(value)
+    curriculum.close()

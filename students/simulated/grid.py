@@ -290,6 +290,17 @@ class GridStudent(SimulatedStudent):
         task_cell = self._layout_of.index(r * n + c)
         return self.test_set()[task_cell]
 
+    @property
+    def expert_knowledge(self) -> dict[str, Any]:
+        """What the student declares for expert knowledge (:mod:`students.expert`; the
+        ``expert_knowledge`` of envs): scores in ``(0, 1)`` (competence, before noise) and easy
+        tasks ``N(easy_task, (10% of each range)²)`` (TeachMyAgent's rule for Stump Tracks)."""
+        span = self.task_space.high - self.task_space.low
+        return {
+            "reward_range": (0.0, 1.0),
+            "initial_dist": {"mean": self.easy_task.tolist(), "std": np.round(0.1 * span, 9).tolist()},
+        }
+
     def test_set(self) -> np.ndarray:
         """The test tasks: one per cell centre (irrelevant dimensions at 0.5), raw units."""
         n = self.grid_size
