@@ -10,12 +10,16 @@ Writes ``<out>/teacher_speed.json`` and ``.md``.
     python scripts/benchmark_teacher_speed.py --episodes 2000 --growth 5000 --out /tmp/x
 
 Teachers that require feedback (``requires``: success, value, steps) get it from the same
-student (success: score > 150; value: its noise-free expected score; steps: ``--episode-steps``
+student (success: with probability expected score / 300, its competence, so that success rates
+between 0 and 1 occur where the student is learning, as GoalGAN needs to train; value: its
+noise-free expected score; steps: ``--episode-steps``
 per episode, 250 by default), and teachers with ``requires_value_fn`` get that expected score
 as their value function (its calls are counted as teacher time). For step-scheduled
 teachers (SPDL, default update every 50 000 steps after 200 000) the per-episode time is
 amortized over the episodes between updates; ``update_ms`` gives the updates themselves.
-``--teachers spdl random`` runs a subset (no baseline, no growth runs).
+``--teachers spdl random`` runs a subset (no baseline, no growth runs). The neural teachers'
+(``goal-gan``, ``setter-solver``) times include their network training; torch runs on one
+thread.
 
 Times are wall clock summed over the teacher calls only (the student is excluded) and
 process CPU time of the whole loop (student included; less sensitive to other processes),
@@ -28,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -77,6 +82,7 @@ def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = (), ep
     """Feed ``n`` episodes; return µs per episode (overall and, per checkpoint, cumulative),
     and for step-scheduled teachers the time of the updates that changed the teacher."""
     rng = np.random.default_rng(0)
+    success_rng = np.random.default_rng(1)
     out: dict[str, float] = {}
     progress = [0.0]
     if teacher.requires_value_fn:
@@ -91,7 +97,8 @@ def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = (), ep
         t1 = time.perf_counter()
         expected = float(_expected_score(task, progress[0])[0])
         score = expected + rng.normal()
-        feedback = {"success": score > 150.0, "value": expected, "steps": episode_steps}
+        success = bool(success_rng.random() < expected / 300.0)  # own stream: scores unchanged
+        feedback = {"success": success, "value": expected, "steps": episode_steps}
         feedback = {k: v for k, v in feedback.items() if k in needs}
         marker = getattr(teacher, "next_update", None)
         t2 = time.perf_counter()
@@ -127,6 +134,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     threadpool_limits(1)  # one BLAS/OpenMP thread: sklearn's OpenMP spins on a busy 2-core machine
+    for name in args.teachers or teachers.available():
+        teachers.get_class(name)  # imports the lazily registered (torch) teachers
+    if "torch" in sys.modules:  # their networks on one thread too (threadpoolctl misses torch's pool)
+        sys.modules["torch"].set_num_threads(1)
     result: dict = {
         "machine": {
             "cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),

@@ -1,6 +1,8 @@
 """teachrl teachers: the Teacher API, learning-progress trackers and the algorithms.
 
-Plain numpy / scipy / scikit-learn: this package never imports torch, SB3 or ``envs``.
+Plain numpy / scipy / scikit-learn: this package never imports torch, SB3 or ``envs``. The
+neural teachers (``goal-gan``, ``setter-solver``) live in modules that import torch; the
+registry lists them and imports them on first use (``teachers.registry.LAZY``).
 
 >>> import numpy as np, teachers
 >>> from gymnasium import spaces

@@ -28,7 +28,8 @@ from teachers.validation import Integral, Interval, Real, Satisfies
 
 __all__ = ["SetterSolverTeacher"]
 
-#: Networks and buffers in float64, as TeachMyAgent's placeholders (``tf.float64``).
+#: The networks' precision. TeachMyAgent's placeholders are ``tf.float64``; float32 halves the
+#: cost, and goals are kept as logits (never inverted from a saturated sigmoid), so it is safe.
 DTYPE = torch.float32
 #: Smallest scale of an affine coupling (``_MIN_SCALE`` of setter_solver_utils.py).
 MIN_SCALE = 1e-2
@@ -166,9 +167,10 @@ class SetterSolverTeacher(Teacher):
     mean of nothing). A task given to :meth:`update` that this teacher did not sample gets
     the judge's predicted success as its ``f``.
 
-    Precision and cost: float64, as TeachMyAgent. Goals are drawn ``update_frequency`` at a
-    time between trainings (the setter only changes when it trains), so the networks run
-    batched.
+    Precision and cost: float32 (TeachMyAgent: float64), at half the cost; goals are kept as
+    the setter's logits, so nothing is inverted from a saturated sigmoid. Goals are drawn
+    ``update_frequency`` at a time between trainings (the setter only changes when it
+    trains), so the networks run batched.
 
     Defaults (sources, all in flowersteam/TeachMyAgent): ``update_frequency=100``,
     ``setter_loss_noise_ub=0.01``, ``setter_hidden_size=128``: ``SetterSolver.__init__`` in
@@ -207,22 +209,29 @@ class SetterSolverTeacher(Teacher):
         "device": [Satisfies(is_device, "a torch device name such as 'cpu' or 'cuda'")],
     }
     state_version: ClassVar[int] = 1
+    _state_free_params: ClassVar[tuple[str, ...]] = ("device",)  # a CUDA state loads on the CPU
     _state_fields: ClassVar[dict[str, StateField]] = {
         "judge": TorchState(),
         "setter": TorchState(),
         "_judge_opt": TorchState(),
         "_setter_opt": TorchState(),
-        # Goals drawn ahead from the current setter: task (raw, as returned), f, goal logit.
+        # Goals drawn ahead from the current setter: task (raw, as returned), f, goal logit,
+        # latent.
         "_ahead_tasks": Array("f", (None, "unit.dim")),
         "_ahead_f": Array("f", (None,)),
         "_ahead_logits": Array("f", (None, "unit.dim")),
-        # Goals handed out and not yet updated: task, f, logit.
+        "_ahead_latents": Array("f", (None, "unit.dim")),
+        # Goals handed out and not yet updated: task, f, logit, latent (NaN once the setter
+        # has trained since: the latent of the goal under the new setter is not known).
         "_pending_tasks": Array("f", (None, "unit.dim")),
         "_pending_f": Array("f", (None,)),
         "_pending_logits": Array("f", (None, "unit.dim")),
-        # Episodes since the last training: goal logit, f (NaN: not sampled here), success.
+        "_pending_latents": Array("f", (None, "unit.dim")),
+        # Episodes since the last training: goal logit, f (NaN: not sampled here), latent
+        # under the current setter (NaN: unknown), success.
         "_logits": Array("f", (None, "unit.dim")),
         "_f": Array("f", (None,)),
+        "_latents": Array("f", (None, "unit.dim")),
         "_success": Array("f", (None,), low=0),
         "n_trainings": Int(low=0),
     }
@@ -258,32 +267,35 @@ class SetterSolverTeacher(Teacher):
         self._judge_opt = torch.optim.Adam(self.judge.parameters(), lr=self.learning_rate, foreach=True)
         self._setter_opt = torch.optim.Adam(self.setter.parameters(), lr=self.learning_rate, foreach=True)
         empty, none = np.zeros((0, d)), np.zeros(0)
-        self._ahead_tasks, self._ahead_f, self._ahead_logits = empty.copy(), none.copy(), empty.copy()
-        self._pending_tasks, self._pending_f, self._pending_logits = empty.copy(), none.copy(), empty.copy()
-        self._logits, self._f, self._success = empty.copy(), none.copy(), none.copy()
+        self._ahead_tasks, self._ahead_f, self._ahead_logits, self._ahead_latents = (empty.copy(), none.copy(), empty.copy(), empty.copy())
+        self._pending_tasks, self._pending_f = empty.copy(), none.copy()
+        self._pending_logits, self._pending_latents = empty.copy(), empty.copy()
+        self._logits, self._f, self._latents, self._success = empty.copy(), none.copy(), empty.copy(), none.copy()
         self.n_trainings = 0
 
     # ------------------------------------------------------------------ sampling
-    def _draw(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """``n`` feasibilities and the setter's goal logits for them."""
+    def _draw(self, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``n`` feasibilities, latents and the setter's goal logits for them."""
         f = self.rng.uniform(1e-8, 1.0, size=n)
         latent = self.rng.standard_normal((n, self.unit.dim))
         with torch.no_grad():
             logit, _ = self.setter(to_tensor(latent, self._device, DTYPE), to_tensor(f, self._device, DTYPE))
-        return f, to_numpy(logit)
+        return f, latent, to_numpy(logit)
 
     def _sample(self) -> np.ndarray:
         if len(self._ahead_f) == 0:
-            f, logits = self._draw(self.update_frequency)
+            f, latents, logits = self._draw(self.update_frequency)
             goals = 1.0 / (1.0 + np.exp(-logits))
             tasks = self.unit.low + np.clip(goals, 0.0, 1.0) * self.unit.range
             self._ahead_tasks = self._finalize_tasks(tasks)
-            self._ahead_f, self._ahead_logits = f, logits
-        task, f, logit = self._ahead_tasks[0], self._ahead_f[0], self._ahead_logits[0]
-        self._ahead_tasks, self._ahead_f, self._ahead_logits = self._ahead_tasks[1:], self._ahead_f[1:], self._ahead_logits[1:]
+            self._ahead_f, self._ahead_logits, self._ahead_latents = f, logits, latents
+        task, f, logit, latent = self._ahead_tasks[0], self._ahead_f[0], self._ahead_logits[0], self._ahead_latents[0]
+        self._ahead_tasks, self._ahead_f = self._ahead_tasks[1:], self._ahead_f[1:]
+        self._ahead_logits, self._ahead_latents = self._ahead_logits[1:], self._ahead_latents[1:]
         self._pending_tasks = np.vstack([self._pending_tasks, task])[-MAX_PENDING:]
         self._pending_f = np.append(self._pending_f, f)[-MAX_PENDING:]
         self._pending_logits = np.vstack([self._pending_logits, logit])[-MAX_PENDING:]
+        self._pending_latents = np.vstack([self._pending_latents, latent])[-MAX_PENDING:]
         return task
 
     def _finalize_tasks(self, tasks: np.ndarray) -> np.ndarray:
@@ -294,7 +306,7 @@ class SetterSolverTeacher(Teacher):
     def non_exploratory_sample(self) -> np.ndarray:
         """A goal of the setter for a fresh ``f ~ U(1e-8, 1)`` (TeachMyAgent's
         ``non_exploratory_task_sampling`` samples as usual)."""
-        _, logits = self._draw(1)
+        _, _, logits = self._draw(1)
         return self._finalize_task(self.unit.from_unit(1.0 / (1.0 + np.exp(-logits[0]))))
 
     # ------------------------------------------------------------------ learning
@@ -302,20 +314,21 @@ class SetterSolverTeacher(Teacher):
         hits = np.flatnonzero((self._pending_tasks == task).all(axis=1))
         if hits.size:
             i = hits[0]
-            f, logit = self._pending_f[i], self._pending_logits[i]
+            f, logit, latent = self._pending_f[i], self._pending_logits[i], self._pending_latents[i]
             keep = np.arange(len(self._pending_f)) != i
             self._pending_tasks, self._pending_f = self._pending_tasks[keep], self._pending_f[keep]
-            self._pending_logits = self._pending_logits[keep]
+            self._pending_logits, self._pending_latents = self._pending_logits[keep], self._pending_latents[keep]
         else:  # a task not sampled here: its feasibility is the judge's, at training time
             u = np.clip(self.unit.to_unit(task), 1e-6, 1 - 1e-6)
-            f, logit = np.nan, _logit(u)
+            f, logit, latent = np.nan, _logit(u), np.full(self.unit.dim, np.nan)
         self._logits = np.vstack([self._logits, logit])
         self._f = np.append(self._f, f)
+        self._latents = np.vstack([self._latents, latent])
         self._success = np.append(self._success, float(success))
         if len(self._f) >= self.update_frequency:
             self._train()
             d = self.unit.dim
-            self._logits, self._f, self._success = np.zeros((0, d)), np.zeros(0), np.zeros(0)
+            self._logits, self._f, self._latents, self._success = np.zeros((0, d)), np.zeros(0), np.zeros((0, d)), np.zeros(0)
 
     def _train(self) -> None:
         dev = self._device
@@ -339,9 +352,15 @@ class SetterSolverTeacher(Teacher):
         # The setter: feasibility + validity + coverage, one step (the judge is not trained).
         for p in self.judge.parameters():
             p.requires_grad_(False)
-        with torch.no_grad():
-            latent, _ = self.setter.inverse(logits, f_t)
-        out_logit, log_p = self.setter(latent, f_t)
+        # Each goal's latent under the current setter (TeachMyAgent infers them all again; a
+        # goal drawn from this very setter keeps the latent it was drawn from).
+        latents = self._latents.copy()
+        stale = np.flatnonzero(np.isnan(latents).any(axis=1))
+        if stale.size:
+            rows = to_tensor(stale, dev, torch.long)
+            with torch.no_grad():
+                latents[stale] = to_numpy(self.setter.inverse(logits[rows], f_t[rows])[0])
+        out_logit, log_p = self.setter(to_tensor(latents, dev, DTYPE), f_t)
         target = to_tensor(_logit(f), dev, DTYPE)
         feasibility = (self.judge(torch.sigmoid(out_logit))[:, 0] - target).square().mean()
         coverage = log_p.mean()
@@ -361,14 +380,17 @@ class SetterSolverTeacher(Teacher):
         self.n_trainings += 1
         d = self.unit.dim
         self._ahead_tasks, self._ahead_f, self._ahead_logits = np.zeros((0, d)), np.zeros(0), np.zeros((0, d))
+        self._ahead_latents = np.zeros((0, d))
+        self._pending_latents = np.full_like(self._pending_latents, np.nan)  # drawn from the old setter
 
     def _goals_np(self) -> np.ndarray:
         return 1.0 / (1.0 + np.exp(-self._logits))
 
     # ------------------------------------------------------------------ state and logs
     def _check_state_consistency(self, values: dict[str, Any]) -> None:
-        for group in (("_ahead_tasks", "_ahead_f", "_ahead_logits"), ("_pending_tasks", "_pending_f", "_pending_logits"),
-                      ("_logits", "_f", "_success")):
+        for group in (("_ahead_tasks", "_ahead_f", "_ahead_logits", "_ahead_latents"),
+                      ("_pending_tasks", "_pending_f", "_pending_logits", "_pending_latents"),
+                      ("_logits", "_f", "_latents", "_success")):
             if len({len(values[name]) for name in group}) != 1:
                 raise ValueError(f"SetterSolverTeacher: state fields {list(group)} differ in length")
 

@@ -451,6 +451,9 @@ class Stateful:
     _state_fields: ClassVar[dict[str, StateField]] = {}
     #: Key naming the class in the state dict (``"teacher"``, ``"tracker"``).
     _state_kind: ClassVar[str] = "object"
+    #: Parameters that may differ between a state and the object loading it because they do
+    #: not change what the state means (a neural teacher's ``device``: its state is numpy).
+    _state_free_params: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def state_fields(cls) -> dict[str, StateField]:
@@ -533,7 +536,7 @@ class Stateful:
         if not isinstance(params, dict) or set(params) != set(mine):
             raise ValueError(f"{owner}: state params must have keys {sorted(mine)}, got {short_repr(params)}")
         for name, value in mine.items():
-            if not same_value(params[name], value):
+            if name not in self._state_free_params and not same_value(params[name], value):
                 raise ValueError(
                     f"{owner}: parameter {name!r} differs: the state has {short_repr(params[name])}, this "
                     f"{owner} has {short_repr(value)}; build the object from the state "
