@@ -10,6 +10,7 @@ Plain numpy / scipy / scikit-learn: this package never imports torch, SB3 or ``e
 
 # Importing each algorithm module registers it by name (see teachers.registry).
 from teachers.adr import ADRTeacher
+from teachers.again import AGAINTeacher
 from teachers.alp_gmm import ALPGMMTeacher
 from teachers.base import Teacher
 from teachers.checks import check_teacher
@@ -25,6 +26,7 @@ from teachers.ucb import UCBTeacher
 
 __all__ = [
     "ADRTeacher",
+    "AGAINTeacher",
     "ALPGMMTeacher",
     "CovarGMMTeacher",
     "LearnabilityTeacher",
