@@ -119,6 +119,7 @@ def run_again_benchmark(
     start_cubes: list[int] | None = None,
     again_params: dict[str, Any] | None = None,
     log: Any = None,
+    n_types: int | None = None,
 ) -> dict[str, Any]:
     """The whole benchmark (see the module docstring).
 
@@ -131,7 +132,11 @@ def run_again_benchmark(
     :param seed: seed of the populations and teachers.
     :param start_cubes: the student types (start cubes) to draw from; ``None``: all cubes.
     :param again_params: extra AGAIN parameters.
+    :param n_types: with ``start_cubes=None``, draw this many distinct start cubes (the
+        population's bodies) with ``seed`` first; ``None``: every cube is a type.
     """
+    if start_cubes is None and n_types is not None:
+        start_cubes = sorted(int(c) for c in np.random.default_rng(seed + 7).choice(400, n_types, replace=False))
     types = population(n_classroom, seed, start_cubes)
     room, finals = build_toy_classroom(types, episodes, pretest_episodes, seed, log)
     new_types = population(n_new, seed + 1, start_cubes)
@@ -154,7 +159,7 @@ def run_again_benchmark(
                 log(f"new {j + 1}/{n_new} cube {t['start_cube']} {name}: {res['mastered_pct'][-1]:.1f}% "
                     f"({res['seconds']:.1f}s)")  # fmt: skip
     return {
-        "config": {
+        "config": {"n_types": n_types,
             "n_classroom": n_classroom, "n_new": n_new, "episodes": episodes, "pretest_episodes": pretest_episodes,
             "eval_every": eval_every, "seed": seed, "start_cubes": start_cubes, "again_params": params,
         },

@@ -34,6 +34,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start-cubes", type=int, nargs="*", default=None,
                    help="student types to draw from (start cube indices); default: all 400 cubes")
+    p.add_argument("--n-types", type=int, default=None,
+                   help="draw this many start cubes as the population's types (bodies); default: every cube")
     p.add_argument("--replay", default="R", help="AGAIN's replay variant: R, T or P (default R)")
     p.add_argument("--quick", action="store_true", help="a smoke run: 4 classroom students, 2 new, 20k episodes")
     p.add_argument("--out", required=True, help="output path without extension")
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     result = run_again_benchmark(
         args.n_classroom, args.n_new, args.episodes, args.pretest_episodes, args.eval_every, args.seed,
-        args.start_cubes, {"replay": args.replay}, log=lambda m: print(m, flush=True),
+        args.start_cubes, {"replay": args.replay}, log=lambda m: print(m, flush=True), n_types=args.n_types,
     )
     result["wall_seconds"] = time.time() - t0
     result["machine"] = platform.platform()

@@ -105,3 +105,23 @@ def test_pretest_runs_once_and_not_again_on_resume(classroom_runs, tmp_path):
 
 def test_other_teachers_have_no_pretest(classroom_runs):
     assert not (classroom_runs / "runs" / "s0" / PRETEST_FILE).exists()
+
+
+@pytest.mark.slow
+def test_docs_commands_build_a_classroom_and_train_with_it(tmp_path):
+    """docs/meta-acl.md's commands, as written, made small (few steps; ALP-GMM refits every
+    20 episodes so that short runs have mixtures)."""
+    from tests.test_docs_commands import doc_command, run
+
+    small = ["--steps", "3072", "--n-envs", "2", "--student-params", "n_steps=256", "--eval-tasks", "4",
+             "--eval-every", "1024", "--checkpoint-every", "1024", "--teacher-log-every", "128"]  # fmt: skip
+    page = "docs/meta-acl.md"
+    for prefix in ("python scripts/train.py --teacher alp-gmm --env-kwargs drift=0.02",
+                   "python scripts/train.py --teacher alp-gmm --env-kwargs drift=-0.02"):  # fmt: skip
+        run([*doc_command(page, prefix), *small, "--teacher-params", "fit_rate=20"], tmp_path)
+    out = run(doc_command(page, "python scripts/build_classroom.py"), tmp_path)
+    assert "Classroom of 2 students" in out.stdout and (tmp_path / "classroom.json").is_file()
+    words = doc_command(page, "python scripts/train.py --teacher again")
+    run([*words, *small, "--run-dir", "runs/new", "--teacher-params", "fit_rate=20", "--teacher-params", "pretest_episodes=20"], tmp_path)
+    record = json.loads((tmp_path / "runs" / "new" / PRETEST_FILE).read_text())
+    assert record["teacher"]["expert"] in ("drift0.02_s0", "drift-0.02_s0")
