@@ -193,3 +193,59 @@ def table_markdown(result: dict[str, Any]) -> str:
         r = s[f"again_vs_{other}"]
         lines.append(f"- AGAIN / {other}: **{r['ratio']:.2f}×**, Welch p = {r['welch_p']:.2g}")
     return "\n".join(lines)
+
+
+def summarize_run_groups(root: str, out_png: str | None = None) -> dict[str, Any]:
+    """% mastered of the run directories under ``root``, grouped by name before ``_drift``
+    (``again_drift0.015_s2`` → ``again``): per group the mean curve over the evaluations,
+    the final and the mean over the last two evaluations, and Welch p against ``alp-gmm``.
+
+    Used for ``benchmarks/results/again_pointgate`` (PPO runs, not simulated).
+    """
+    from pathlib import Path
+
+    from students.run_dir import JSONL_FILES, read_jsonl
+
+    groups: dict[str, dict[str, list]] = {}
+    steps: list[int] = []
+    for run in sorted(p for p in Path(root).iterdir() if (p / JSONL_FILES["evaluations"]).is_file()):
+        evals = read_jsonl(run / JSONL_FILES["evaluations"], key="step")
+        name = run.name.split("_drift")[0]
+        g = groups.setdefault(name, {"runs": [], "curves": []})
+        g["runs"].append(run.name)
+        g["curves"].append([e["mastered_pct"] for e in evals])
+        steps = [e["step"] for e in evals]
+    summary: dict[str, Any] = {"steps": steps, "groups": {}}
+    base = np.array([c[-1] for c in groups.get("alp-gmm", {"curves": []})["curves"]])
+    base2 = np.array([np.mean(c[-2:]) for c in groups.get("alp-gmm", {"curves": []})["curves"]])
+    for name, g in groups.items():
+        c = np.array(g["curves"], dtype=np.float64)
+        final, last2 = c[:, -1], c[:, -2:].mean(1)
+        row = {"runs": g["runs"], "n": len(c), "final_mean": float(final.mean()), "final_std": float(final.std(ddof=1)),
+               "last2_mean": float(last2.mean()), "curve_mean": c.mean(0).tolist(), "curves": c.tolist()}  # fmt: skip
+        if name != "alp-gmm" and len(base) > 1:
+            row["ratio_final"] = float(final.mean() / base.mean()) if base.mean() > 0 else float("inf")
+            row["welch_p_final"] = float(stats.ttest_ind(final, base, equal_var=False).pvalue)
+            row["ratio_last2"] = float(last2.mean() / base2.mean()) if base2.mean() > 0 else float("inf")
+            row["welch_p_last2"] = float(stats.ttest_ind(last2, base2, equal_var=False).pvalue)
+        summary["groups"][name] = row
+    if out_png is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4))
+        for name, row in summary["groups"].items():
+            c = np.array(row["curves"])
+            m, se = c.mean(0), c.std(0, ddof=1) / np.sqrt(len(c)) if len(c) > 1 else 0 * c.mean(0)
+            ax.plot(steps, m, label=f"{name} (n={len(c)})")
+            ax.fill_between(steps, m - se, m + se, alpha=0.2)
+        ax.set_xlabel("environment steps")
+        ax.set_ylabel("% of the 100 test tasks mastered (mean ± s.e.)")
+        ax.set_title("PointGate, new bodies (drift ±0.015): AGAIN vs ALP-GMM")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out_png, dpi=110)
+        plt.close(fig)
+    return summary
