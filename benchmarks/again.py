@@ -25,12 +25,19 @@ from teachers.registry import make as make_teacher
 __all__ = ["population", "run_again_benchmark", "run_toy_student", "summarize", "table_markdown"]
 
 
-def population(n: int, seed: int, start_cubes: list[int] | None = None, n_cubes: int = 20) -> list[dict[str, Any]]:
+def population(
+    n: int, seed: int, start_cubes: list[int] | None = None, n_cubes: int = 20, balanced: bool = False
+) -> list[dict[str, Any]]:
     """``n`` student types (``start_cube``) drawn with ``seed``: uniformly among
-    ``start_cubes`` if given, else among all cubes ([MA] toy v2)."""
+    ``start_cubes`` if given, else among all cubes ([MA] toy v2). ``balanced``: every type
+    of ``start_cubes`` in turn (as equal shares as ``n`` allows), in a shuffled order."""
     rng = np.random.default_rng(seed)
     choices = np.asarray(start_cubes) if start_cubes is not None else np.arange(n_cubes**2)
-    return [{"start_cube": int(c), "n_cubes": n_cubes} for c in rng.choice(choices, size=n)]
+    if balanced:
+        picks = rng.permutation(np.resize(choices, n))
+    else:
+        picks = rng.choice(choices, size=n)
+    return [{"start_cube": int(c), "n_cubes": n_cubes} for c in picks]
 
 
 def run_toy_student(
@@ -137,7 +144,8 @@ def run_again_benchmark(
     """
     if start_cubes is None and n_types is not None:
         start_cubes = sorted(int(c) for c in np.random.default_rng(seed + 7).choice(400, n_types, replace=False))
-    types = population(n_classroom, seed, start_cubes)
+    # With a set of types, the classroom holds each in equal shares (every body was seen before).
+    types = population(n_classroom, seed, start_cubes, balanced=start_cubes is not None)
     room, finals = build_toy_classroom(types, episodes, pretest_episodes, seed, log)
     new_types = population(n_new, seed + 1, start_cubes)
     params = {"pretest_episodes": pretest_episodes, **(again_params or {})}

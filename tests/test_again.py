@@ -225,3 +225,16 @@ def test_toy_student_learns_from_its_start_cube_outwards():
     assert r.competence[0, 0] == 1
     with pytest.raises(ValueError, match="start_cube"):
         ClassroomToyStudent(start_cube=16, n_cubes=4)
+
+
+def test_simulated_benchmark_end_to_end_small():
+    from benchmarks.again import run_again_benchmark, table_markdown
+
+    r = run_again_benchmark(n_classroom=3, n_new=2, episodes=3000, pretest_episodes=1000, eval_every=1000,
+                            start_cubes=[0, 399], seed=0)  # fmt: skip
+    assert r["episodes"] == [0, 1000, 2000, 3000]
+    assert sorted(t["start_cube"] for t in r["classroom"]["types"]) in ([0, 0, 399], [0, 399, 399])  # balanced
+    assert set(r["curves"]) == {"again", "alp-gmm", "random"} and all(len(v) == 2 for v in r["curves"].values())
+    ids = [f"toy-{i}-cube{t['start_cube']}" for i, t in enumerate(r["classroom"]["types"])]
+    assert all(e is None or e in ids for e in r["experts"])
+    assert "AGAIN / alp-gmm" in table_markdown(r)
