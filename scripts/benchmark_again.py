@@ -65,6 +65,53 @@ def plot(result: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def report_markdown(result: dict, png: str) -> str:
+    """The committed report: command, setup, final table, AGAIN / ALP-GMM at every evaluation."""
+    import numpy as np
+    from scipy import stats
+
+    c = result["config"]
+    cur = {k: np.asarray(v) for k, v in result["curves"].items()}
+    rows = ["| episodes | AGAIN | ALP-GMM | Random | AGAIN / ALP-GMM | Welch p |", "|---|---|---|---|---|---|"]
+    for i, e in enumerate(result["episodes"]):
+        if e == 0:
+            continue
+        a, b, r = cur["again"][:, i], cur["alp-gmm"][:, i], cur["random"][:, i]
+        p = stats.ttest_ind(a, b, equal_var=False).pvalue if a.std() + b.std() > 0 else float("nan")
+        ratio = a.mean() / b.mean() if b.mean() > 0 else float("nan")
+        rows.append(f"| {e} | {a.mean():.1f} | {b.mean():.1f} | {r.mean():.1f} | {ratio:.2f} | {p:.2g} |")
+    matched = sum(
+        e is not None and e.endswith(f"cube{t['start_cube']}") for e, t in zip(result["experts"], result["new_types"], strict=True)
+    )
+    return f"""# AGAIN on simulated classroom students (Meta-ACL toy env)
+
+Command (one core, {result['wall_seconds'] / 60:.1f} min wall on a shared machine):
+
+    PYTHONPATH=$PWD {result['command']}
+
+Setup: Meta-ACL's toy student (`students/simulated/classroom_toy.py`: 20 × 20 cubes, +1
+competence per episode on a learnable cube, a cube is learnable if it is the start cube or a
+4-neighbour has competence ≥ 75, mastered > 75). A student's type (its body) is its start
+cube; types: {c['start_cubes'] if c['start_cubes'] is not None else 'all 400 cubes'}.
+Classroom: {c['n_classroom']} students trained with ALP-GMM for {c['episodes']} episodes
+({result['classroom']['kept']} kept: with a Gaussian of mean ALP > 0.2), KC vectors (the
+400 cube scores) every {c['pretest_episodes']} episodes. New students: {c['n_new']}, each
+trained under AGAIN ({c['again_params']}), ALP-GMM and Random (seed per student), for
+{c['episodes']} episodes. The expert AGAIN chose had the new student's type for
+{matched} of {c['n_new']} new students.
+
+## Final % mastered (episode {c['episodes']})
+
+{table_markdown(result)}
+
+## At every evaluation
+
+{chr(10).join(rows)}
+
+![curves]({png})
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.quick:
@@ -82,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     out.with_suffix(".json").write_text(json.dumps(result, indent=1))
     plot(result, out.with_suffix(".png"))
     table = table_markdown(result)
-    out.with_suffix(".md").write_text(f"{table}\n")  # scripts only write the table; the report wraps it
+    out.with_suffix(".md").write_text(report_markdown(result, out.with_suffix(".png").name))
     print(table)
     print(f"{result['wall_seconds']:.0f}s")
     return 0
