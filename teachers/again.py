@@ -71,6 +71,10 @@ class AGAINTeacher(ALPGMMTeacher):
        replaced by their mean (0 if none), so niches the student no longer progresses on
        fade and ALP-GMM takes over.
 
+    Not implemented from [MA]: IN-R alone switching to ALP-GMM 250 episodes after its last
+    mixture (``stop_R`` without ALP-GMM), re-initialising the student after the pre-test
+    (``-rap``), ground-truth expert selection (``-gt``) and classroom subsampling (``-cp``).
+
     Which Gaussian a task came from is inferred from the task (the likeliest source under
     the current sampling distribution), so several envs may interleave samples and updates.
 
