@@ -238,3 +238,20 @@ def test_simulated_benchmark_end_to_end_small():
     ids = [f"toy-{i}-cube{t['start_cube']}" for i, t in enumerate(r["classroom"]["types"])]
     assert all(e is None or e in ids for e in r["experts"])
     assert "AGAIN / alp-gmm" in table_markdown(r)
+
+
+def test_point_gate_drift_is_a_veering_body():
+    import gymnasium as gym
+
+    import envs  # noqa: F401 (registers the envs)
+
+    xs = {}
+    for drift in (-0.02, 0.0, 0.02):
+        env = gym.make("teachrl/PointGate-v0", drift=drift)
+        obs, _ = env.reset(seed=0)
+        for _ in range(10):
+            obs, *_ = env.step(np.zeros(2, dtype=np.float32))
+        xs[drift] = float(obs[0])
+    assert xs[0.02] - xs[0.0] == pytest.approx(0.2, abs=1e-5) and xs[-0.02] - xs[0.0] == pytest.approx(-0.2, abs=1e-5)
+    with pytest.raises(ValueError, match="drift"):
+        gym.make("teachrl/PointGate-v0", drift=0.5)
