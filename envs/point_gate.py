@@ -19,6 +19,12 @@ Success rule: the agent reached the goal (``info["success"]``).
 Expert knowledge (``expert_knowledge``, for the run option of the same name): returns in
 ``(0, 26)``; easy tasks ``N((0, 1.5), (10% of each range)²)``, the wide gate under the goal.
 
+Bodies: ``drift`` (keyword, default 0) moves the agent sideways by that much every step
+whatever it does, as a body that veers to one side: with ``drift > 0`` the agent pinned
+against the wall slides right, so gates right of the goal are found easily and gates to the
+left are hard; ``drift < 0`` mirrors that. Students with different drifts have different
+competence profiles over the same task space (the Meta-ACL classroom, ``docs/meta-acl.md``).
+
 Variants (same dynamics, different task spaces):
 
 - ``teachrl/PointGate-v0``: position in ``[-2, 2]``, width in ``[0, 1.5]``.
@@ -79,14 +85,19 @@ class PointGateEnv(ParameterizedEnv):
     :param variant: ``"default"``, ``"unfeasible"`` or ``"trivial"`` (task space bounds).
     :param task: optional initial task.
     :param render_mode: ``None`` or ``"rgb_array"`` (a small top-down image).
+    :param drift: sideways displacement added every step (a veering body), at most ``SPEED``
+        in size. Default 0.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 30}
     task_names = ("gate_position", "gate_width")
 
     def __init__(
-        self, variant: str = "default", task: Any = None, render_mode: str | None = None
+        self, variant: str = "default", task: Any = None, render_mode: str | None = None, drift: float = 0.0
     ) -> None:
+        if not (isinstance(drift, int | float) and not isinstance(drift, bool) and abs(drift) <= SPEED):
+            raise ValueError(f"drift must be a number in [-{SPEED}, {SPEED}], got {drift!r}")
+        self.drift = float(drift)
         if variant not in VARIANTS:
             raise ValueError(f"variant must be one of {sorted(VARIANTS)}, got {variant!r}")
         if render_mode not in (None, "rgb_array"):
@@ -148,7 +159,7 @@ class PointGateEnv(ParameterizedEnv):
         if norm > 1.0:
             ax, ay = ax / norm, ay / norm
         x, y = self._x, self._y
-        nx = min(max(x + SPEED * ax, -ARENA_X), ARENA_X)
+        nx = min(max(x + SPEED * ax + self.drift, -ARENA_X), ARENA_X)
         ny = min(max(y + SPEED * ay, -ARENA_Y), ARENA_Y)
         lo, hi = self._open_lo, self._open_hi
         if abs(y) > WALL_HALF:

@@ -4,7 +4,8 @@
 - :class:`MetricsCallback`: a metrics line every ``log_every`` steps;
 - :class:`TeacherSnapshotCallback`: the teacher's internals every ``teacher_log_every`` steps;
 - :class:`EvaluationCallback`: the test-set evaluation every ``eval_every`` steps;
-- :class:`RunCheckpointCallback`: a checkpoint every ``checkpoint_every`` steps.
+- :class:`RunCheckpointCallback`: a checkpoint every ``checkpoint_every`` steps;
+- :class:`PretestCallback`: the teacher's pre-test when it asks for one (``uses_pretest``).
 
 The periodic ones act the first time ``num_timesteps`` passes a multiple of their period, and
 once more at the end of training (:meth:`PeriodicCallback.finish`) unless they just did.
@@ -14,7 +15,9 @@ Each restores its own counters from, and contributes them to, the checkpoint's l
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -24,13 +27,14 @@ from students.checkpoint import save_checkpoint
 from students.curriculum import CurriculumVecEnv
 from students.evaluation import TaskEvaluator
 from students.loggers import RunLogger
-from students.run_dir import CHECKPOINT_DIR, RunDirectory
+from students.run_dir import CHECKPOINT_DIR, PRETEST_FILE, RunDirectory, atomic_write_text
 
 __all__ = [
     "EpisodeRecordsCallback",
     "EvaluationCallback",
     "MetricsCallback",
     "PeriodicCallback",
+    "PretestCallback",
     "RunCallbacks",
     "RunCheckpointCallback",
     "TeacherSnapshotCallback",
@@ -304,3 +308,57 @@ class RunCallbacks(CallbackList):
         for callback in self._periodic:
             callback.finish()
         self.checkpoints.finish()
+
+
+class PretestCallback(BaseCallback):
+    """Runs the teacher's pre-test when :meth:`~teachers.Teacher.pretest_due` says so.
+
+    Checked at the start of training and after every step: the policy is evaluated
+    (deterministically, as the test set) on :meth:`~teachers.Teacher.pretest_tasks`, the
+    returns go to :meth:`~teachers.Teacher.set_pretest_results`, and the pre-test is written
+    to ``pretest.json``. The teacher keeps its results in its state, so a run resumed from a
+    checkpoint taken after the pre-test does not run it again.
+
+    :param curriculum: the curriculum env (its teacher and episode count).
+    :param make_evaluator: builds a :class:`~students.evaluation.TaskEvaluator` on the given
+        ``(n, d)`` env tasks.
+    :param run_directory: where ``pretest.json`` goes.
+    :param task_map: maps teacher tasks to env tasks (identity if ``None``).
+    """
+
+    def __init__(
+        self,
+        curriculum: CurriculumVecEnv,
+        make_evaluator: Callable[[np.ndarray], TaskEvaluator],
+        run_directory: RunDirectory,
+        task_map: Callable[[Any], Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self.curriculum, self.make_evaluator, self.run_directory = curriculum, make_evaluator, run_directory
+        self.task_map = task_map
+
+    def _on_training_start(self) -> None:
+        self.run_if_due()
+
+    def _on_step(self) -> bool:
+        self.run_if_due()
+        return True
+
+    def run_if_due(self) -> None:
+        teacher = self.curriculum.teacher
+        if not teacher.pretest_due():
+            return
+        tasks = np.asarray(teacher.pretest_tasks(), dtype=np.float64)
+        env_tasks = np.array([self.task_map(t) for t in tasks]) if self.task_map is not None else tasks
+        evaluator = self.make_evaluator(env_tasks)
+        try:
+            result = evaluator.evaluate(self.model, self.model.get_vec_normalize_env())
+        finally:
+            evaluator.close()
+        teacher.set_pretest_results(result["returns"])
+        record = {
+            "step": int(self.num_timesteps), "episode": int(self.curriculum.n_episodes), "tasks": tasks.tolist(),
+            "returns": list(result["returns"]), "successes": list(result["successes"]),
+            "teacher": teacher.internals().get("again", {}),
+        }
+        atomic_write_text(self.run_directory.path / PRETEST_FILE, json.dumps(record))

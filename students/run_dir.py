@@ -7,6 +7,7 @@ Layout (see the contract in ``students/loggers.py``)::
 
     <run_dir>/config.yaml  test_set.json  history.jsonl  metrics.jsonl
               evaluations.jsonl  teacher.jsonl  checkpoints/  DONE  .lock
+              pretest.json   (only for a teacher with a pre-test)
 
 JSONL files are append-only. A checkpoint stores their byte sizes
 (:meth:`RunDirectory.offsets`); resuming truncates them back to those sizes
@@ -33,13 +34,16 @@ import yaml
 from students.loggers import RunLogger
 
 __all__ = [
-    "CHECKPOINT_DIR", "CONFIG_FILE", "DONE_MARKER", "JSONL_FILES", "RECORD_KEYS", "TEST_SET_FILE",
+    "CHECKPOINT_DIR", "CONFIG_FILE", "DONE_MARKER", "JSONL_FILES", "PRETEST_FILE", "RECORD_KEYS", "TEST_SET_FILE",
     "RunDirError", "RunDirectory", "RunInUseError", "RunLock", "atomic_write_bytes", "atomic_write_text",
     "check_offsets", "check_writable", "mark_done", "read_jsonl", "read_test_set", "task_array", "run_status",
 ]
 
 CONFIG_FILE = "config.yaml"
 TEST_SET_FILE = "test_set.json"
+#: The pre-test of a teacher that asks for one (Meta-ACL's AGAIN): step, episode, tasks,
+#: returns, successes (:class:`students.callbacks.PretestCallback`).
+PRETEST_FILE = "pretest.json"
 CHECKPOINT_DIR = "checkpoints"
 #: Written last by a finished run (its steps and episodes): sweeps skip such runs.
 DONE_MARKER = "DONE"

@@ -35,7 +35,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv, VecEnv, VecNormalize
 
 import teachers
 from envs.test_sets import load_test_set
-from students.callbacks import RunCallbacks
+from students.callbacks import PretestCallback, RunCallbacks
 from students.checkpoint import set_rng_states
 from students.config import ON_POLICY, RESUME_FIELDS, RunConfig, algorithm_class, import_env_module
 from students.curriculum import ADVANTAGE_SCORES, AdvantageCallback, CurriculumVecEnv
@@ -335,6 +335,15 @@ def _run(
         periods = {name: getattr(config, name) for name in ("log_every", "teacher_log_every", "eval_every", "checkpoint_every")}
         callback = RunCallbacks(curriculum, logger, run_directory, evaluator, periods, loop_state)
         callbacks: list[BaseCallback] = [callback]
+        if teacher.uses_pretest:  # e.g. AGAIN: evaluate on its pre-test tasks when it asks
+            callbacks.append(PretestCallback(
+                curriculum,
+                lambda tasks: TaskEvaluator(
+                    EnvFactory(config.env, config.env_kwargs, monitor=False), tasks,
+                    n_episodes=config.eval_episodes, seed=config.seed + 20_000,
+                ),
+                run_directory, task_map,
+            ))
         if config.score in ADVANTAGE_SCORES:
             if config.student not in ON_POLICY:
                 raise ValueError(f"score {config.score!r} needs an on-policy student, got {config.student!r}")

@@ -12,6 +12,7 @@ registry lists them and imports them on first use (``teachers.registry.LAZY``).
 
 # Importing each algorithm module registers it by name (see teachers.registry).
 from teachers.adr import ADRTeacher
+from teachers.again import AGAINTeacher
 from teachers.alp_gmm import ALPGMMTeacher
 from teachers.base import Teacher
 from teachers.checks import check_teacher
@@ -29,6 +30,7 @@ from teachers.ucb import UCBTeacher
 
 __all__ = [
     "ADRTeacher",
+    "AGAINTeacher",
     "ALPGMMTeacher",
     "CURROTTeacher",
     "CovarGMMTeacher",

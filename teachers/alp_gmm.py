@@ -92,6 +92,9 @@ class ALPGMMTeacher(GMMTeacher):
         self._scores = np.zeros(self.fit_rate)
         self._n_pending = 0
 
+    def _on_window(self, alp: np.ndarray) -> None:
+        """Hook: the ALPs of the ``fit_rate`` episodes of the window, just before the refit."""
+
     def _update(self, task: np.ndarray, score: float) -> None:
         self._tasks[self._n_pending] = self.unit.to_unit(task)
         self._scores[self._n_pending] = score
@@ -100,6 +103,7 @@ class ALPGMMTeacher(GMMTeacher):
             self._n_pending = 0
             # |r - r_nn| overflows to inf for scores near the float limit: cap it.
             alp = np.minimum(self.alp_tracker.update_batch(self._tasks, self._scores), np.finfo(np.float64).max)
+            self._on_window(alp)
             top = alp.max()
             fit = self._fit(np.hstack([self._tasks, (alp / top if top > 0 else alp)[:, None]]))
             self._set_gmm(fit, fit.means[:, -1] * top)

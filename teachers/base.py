@@ -145,6 +145,10 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
     #: Whether the teacher evaluates the student on arbitrary tasks: the loop then calls
     #: :meth:`set_value_fn` (again after a restore: the function is not part of the state).
     requires_value_fn: ClassVar[bool] = False
+    #: Whether the teacher measures the student on fixed pre-test tasks (Meta-ACL's AGAIN):
+    #: the curriculum loop then asks :meth:`pretest_due` between steps and, when it is due,
+    #: evaluates the policy on :meth:`pretest_tasks` and calls :meth:`set_pretest_results`.
+    uses_pretest: ClassVar[bool] = False
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "seed": [None, Interval(Integral, 0, None)],
@@ -323,6 +327,25 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
 
     def step_update(self, task: Any, obs: Any, action: Any, reward: float, done: bool) -> None:
         """Per-environment-step hook; a no-op unless :attr:`requires_step_updates`."""
+
+    # ------------------------------------------------------------------ pre-test (uses_pretest)
+    def pretest_due(self) -> bool:
+        """Whether the loop should run the pre-test now (never, unless :attr:`uses_pretest`)."""
+        return False
+
+    def pretest_tasks(self) -> np.ndarray:
+        """The ``(n, d)`` raw tasks of the pre-test.
+
+        :raises NotImplementedError: unless :attr:`uses_pretest`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no pre-test")
+
+    def set_pretest_results(self, scores: Any) -> None:
+        """Receive the student's scores (episode returns) on :meth:`pretest_tasks`, in order.
+
+        :raises NotImplementedError: unless :attr:`uses_pretest`.
+        """
+        raise NotImplementedError(f"{type(self).__name__} has no pre-test")
 
     def non_exploratory_sample(self) -> np.ndarray:
         """A task from the teacher's current curriculum without exploration noise.

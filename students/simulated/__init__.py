@@ -4,6 +4,8 @@ numpy only: ``import students.simulated`` loads neither torch nor stable-baselin
 
 - :mod:`students.simulated.grid`: the grid-competence student and TeachMyAgent's challenge
   variants (:data:`STUDENTS`), and :func:`simulate`, which runs a teacher on a student;
+- :mod:`students.simulated.classroom_toy`: Meta-ACL's toy student, whose start cube is its
+  body (:class:`ClassroomToyStudent`, the AGAIN benchmark's population);
 - :mod:`students.simulated.bandits`: bandit students over discrete arms (:data:`BANDIT_STUDENTS`)
   and :func:`run_bandit_episodes`, which also measures where the teacher sampled.
 """
@@ -14,6 +16,7 @@ from students.simulated.bandits import (
     BoxBanditStudent,
     run_bandit_episodes,
 )
+from students.simulated.classroom_toy import ClassroomToyStudent
 from students.simulated.grid import STUDENTS, GridStudent, SimulatedStudent, simulate
 
 __all__ = [
@@ -21,6 +24,7 @@ __all__ = [
     "STUDENTS",
     "BanditStudent",
     "BoxBanditStudent",
+    "ClassroomToyStudent",
     "GridStudent",
     "SimulatedStudent",
     "run_bandit_episodes",
