@@ -26,6 +26,13 @@ Teachers are built with ``teachers.make`` by name, so any registered teacher wor
 parameters come from ``--params NAME='{"key": value}'`` on top of :data:`DEFAULT_PARAMS`; a
 teacher with an ``initial_task`` parameter (ADR) is given the student's ``easy_task`` unless
 one is passed (expert knowledge ADR requires: it grows from a feasible point).
+
+A teacher entry ``NAME@LABEL`` is a second configuration of ``NAME`` with its own table row:
+its parameters are ``NAME``'s with ``--params NAME@LABEL=...`` on top, e.g. ALP-GMM with a
+bounded ALP memory next to the default one::
+
+    python scripts/benchmark_teachers.py --teachers random alp-gmm alp-gmm@mem100 \
+        --params 'alp-gmm@mem100={"alp_max_size": 100}' --students grid
 """
 
 from __future__ import annotations
@@ -68,10 +75,23 @@ ALL_STUDENTS = {**STUDENTS, **BANDIT_STUDENTS}
 DEFAULT_PARAMS: dict[str, dict[str, Any]] = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1}}
 
 
+def teacher_entry(entry: str) -> str:
+    """The registered teacher name of a ``--teachers`` entry (``NAME`` or ``NAME@LABEL``).
+
+    :raises ValueError: for an empty name or label.
+    """
+    name, sep, label = entry.partition("@")
+    if not name or (sep and not label):
+        raise ValueError(f"a teacher entry is NAME or NAME@LABEL, got {entry!r}")
+    return name
+
+
 def run_one(job: tuple[str, dict[str, Any], str, int, int, int, int]) -> dict[str, Any]:
     """One (teacher, student, seed) run; returns its curve and timings (and, for bandit
-    students, the frontier measures of :func:`run_bandit_episodes`)."""
-    teacher_name, params, student_name, seed, episodes, eval_every, warmup = job
+    students, the frontier measures of :func:`run_bandit_episodes`). The job's teacher is a
+    ``--teachers`` entry; the result's ``teacher`` is that entry (its row label)."""
+    entry, params, student_name, seed, episodes, eval_every, warmup = job
+    teacher_name = teacher_entry(entry)
     student = ALL_STUDENTS[student_name](seed=seed)
     params = dict(params)
     if "initial_task" in teachers.get_class(teacher_name)._param_names() and "initial_task" not in params:
@@ -88,7 +108,8 @@ def run_one(job: tuple[str, dict[str, Any], str, int, int, int, int]) -> dict[st
     else:
         result = simulate(teacher, student, episodes, eval_every)
     result.update(
-        teacher=teacher_name,
+        teacher=entry,
+        teacher_name=teacher_name,
         student=student_name,
         seed=seed,
         params=params,
@@ -199,10 +220,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/teachers"))
     args = parser.parse_args(argv)
     params = _parse_params(args.params)
-    for name in args.teachers:
+    entry_params = {}
+    for entry in args.teachers:
+        try:
+            name = teacher_entry(entry)
+        except ValueError as err:
+            raise SystemExit(f"--teachers: {err}") from None
         teachers.get_class(name)  # fail fast on unknown names
+        entry_params[entry] = {**params.get(name, {}), **(params.get(entry, {}) if entry != name else {})}
     jobs = [
-        (t, params.get(t, {}), s, seed, args.episodes, args.eval_every, args.warmup)
+        (t, entry_params[t], s, seed, args.episodes, args.eval_every, args.warmup)
         for s in args.students
         for t in args.teachers
         for seed in args.seeds

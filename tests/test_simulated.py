@@ -160,6 +160,27 @@ def test_benchmark_script_writes_json_table_and_plot(tmp_path, monkeypatch):
     assert (tmp_path / "curves.png").stat().st_size > 1000
 
 
+def test_benchmark_script_labelled_teacher_entries(tmp_path, monkeypatch):
+    """``NAME@LABEL`` is a second configuration of a teacher with its own row: NAME's params
+    with its own on top."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    script = load_script("benchmark_teachers")
+    script.main(
+        ["--teachers", "random", "alp-gmm", "alp-gmm@mem", "--students", "grid", "--seeds", "0",
+         "--episodes", "300", "--eval-every", "100", "--workers", "1", "--out", str(tmp_path),
+         "--params", 'alp-gmm={"fit_rate": 100}', 'alp-gmm@mem={"alp_max_size": 50}']
+    )
+    runs = {r["teacher"]: r for r in json.loads((tmp_path / "results.json").read_text())["runs"]}
+    assert runs["alp-gmm"]["params"] == {"fit_rate": 100}
+    assert runs["alp-gmm@mem"]["params"] == {"fit_rate": 100, "alp_max_size": 50}
+    assert runs["alp-gmm@mem"]["teacher_name"] == "alp-gmm"
+    table = (tmp_path / "results.md").read_text()
+    assert "| grid | alp-gmm@mem | 1 |" in table and "| grid | alp-gmm | 1 |" in table
+    for bad in ("alp-gmm@", "@mem"):
+        with pytest.raises(SystemExit, match="NAME@LABEL"):
+            script.main(["--teachers", bad, "--out", str(tmp_path)])
+
+
 def test_benchmark_script_runs_bandit_students(tmp_path, monkeypatch):
     """Bandit students run through the same script, with their frontier table."""
     monkeypatch.setenv("MPLBACKEND", "Agg")
