@@ -3,8 +3,9 @@
 Writes to ``--out`` (default ``benchmarks/results/teachers/``):
 
 - ``results.json``: every run's learning curve (% mastered vs episodes) and teacher time;
-- ``results.md``: % mastered at a few checkpoints, mean ± std over seeds, the ratio to Random
-  at the end, and each teacher's own time per episode (``sample`` + ``update`` only);
+- ``results.md``: the command that wrote it, then % mastered at a few checkpoints, mean ± std
+  over seeds, the ratio to Random at the end, and each teacher's own time per episode
+  (``sample`` + ``update`` only);
 - ``curves.png``: learning curves, mean ± std, one panel per student.
 
 Students are the grid students of :data:`students.simulated.STUDENTS` and the bandit students
@@ -40,6 +41,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -243,7 +245,8 @@ def main(argv: list[str] | None = None) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps({"args": {**vars(args), "out": str(args.out)}, "runs": results}, indent=1))
     table = markdown_table(results) + bandit_tables(results)
-    (args.out / "results.md").write_text(table)
+    command = shlex.join(["python", "scripts/benchmark_teachers.py", *(sys.argv[1:] if argv is None else argv)])
+    (args.out / "results.md").write_text(f"Written by `{command}`.\n\n{table}")
     plot_curves(results, args.out / "curves.png")
     print(table)
     print(f"wrote {args.out}/results.json, results.md, curves.png")

@@ -156,7 +156,8 @@ def test_benchmark_script_writes_json_table_and_plot(tmp_path, monkeypatch):
     adr = next(r for r in data["runs"] if r["teacher"] == "adr")
     assert adr["params"]["max_reward_thr"] == 0.5 and "initial_task" in adr["params"]
     table = (tmp_path / "results.md").read_text()
-    assert table.count("\n") == 2 + 4 and "| grid-noisy | adr | 2 |" in table
+    assert table.startswith("Written by `python scripts/benchmark_teachers.py --teachers random adr --students grid grid-noisy ")
+    assert table.count("\n") == 2 + 2 + 4 and "| grid-noisy | adr | 2 |" in table
     assert (tmp_path / "curves.png").stat().st_size > 1000
 
 
