@@ -44,13 +44,19 @@ class ParameterizedEnv(gym.Env):
     :meth:`_reset_episode` and :meth:`_step_episode`; the base class does the task bookkeeping
     and the ``info`` keys. Success defaults to "episode return >= :attr:`success_threshold`";
     override :meth:`_is_success` for another rule. Subclass constructors take an optional
-    initial ``task`` (array-like or dict; default :attr:`default_task`).
+    initial ``task`` (array-like or dict; default :attr:`default_task`). They may declare
+    :attr:`expert_knowledge` (reward range, distributions of easy and target tasks).
     """
 
     task_names: tuple[str, ...] = ()
     task_space: spaces.Box
     default_task: np.ndarray
     success_threshold: float | None = None
+    #: Expert knowledge teachers may be given (the run option ``expert_knowledge``):
+    #: ``"reward_range"`` ``(lo, hi)`` of episode returns, ``"initial_dist"`` (easy tasks)
+    #: and ``"target_dist"`` (tasks to end on), each ``{"mean": [...], "std": [...]}`` in raw
+    #: task units (diagonal Gaussian); all optional. ``None``: nothing declared.
+    expert_knowledge: dict[str, Any] | None = None
 
     def _init_task(self, task: Any = None) -> None:
         """Set up task bookkeeping; call at the end of the subclass ``__init__``."""

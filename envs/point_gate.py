@@ -16,6 +16,9 @@ reach within 100 steps when the gate's near edge is more than ~2.35 to the side 
 
 Success rule: the agent reached the goal (``info["success"]``).
 
+Expert knowledge (``expert_knowledge``, for the run option of the same name): returns in
+``(0, 26)``; easy tasks ``N((0, 1.5), (10% of each range)²)``, the wide gate under the goal.
+
 Variants (same dynamics, different task spaces):
 
 - ``teachrl/PointGate-v0``: position in ``[-2, 2]``, width in ``[0, 1.5]``.
@@ -93,6 +96,15 @@ class PointGateEnv(ParameterizedEnv):
         low, high = VARIANTS[variant]
         self.task_space = make_task_space(low, high)
         self.default_task = np.array([0.0, 1.0])
+        # Expert knowledge (our definition, after TeachMyAgent's Stump Tracks rule): returns
+        # in (0, 26) (26 = 10 x the 1.6 start-goal distance + the goal bonus 10; a student
+        # that does not move scores 0), easy tasks around the wide gate under the goal,
+        # (0, 1.5), with std 10% of each dimension's range.
+        span = np.subtract(high, low)
+        self.expert_knowledge = {
+            "reward_range": (0.0, PROGRESS_SCALE * (GOAL[1] - START_Y) + GOAL_BONUS),
+            "initial_dist": {"mean": [0.0, 1.5], "std": np.round(0.1 * span, 9).tolist()},
+        }
         self.action_space = spaces.Box(-1.0, 1.0, shape=(2,), dtype=np.float32)
         obs_high = np.array(
             [ARENA_X, ARENA_Y, max(abs(low[0]), abs(high[0])) + ARENA_X, high[1]], dtype=np.float32

@@ -115,6 +115,12 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         self.render_mode = render_mode
         self.task_space = make_task_space([0.0, 0.0], [3.0, 6.0])
         self.default_task = np.array([0.0, 6.0])
+        # TeachMyAgent's Stump Tracks knowledge (environment_args_handler.py): returns in
+        # (-150, 350) (also teachDeepRL's), easy tasks N((0, 6), (10% of each range)²).
+        self.expert_knowledge = {
+            "reward_range": (-150.0, 350.0),
+            "initial_dist": {"mean": [0.0, 6.0], "std": [0.3, 0.6]},
+        }
         n_legs = self.body_spec.n_legs
         leg_low = [-math.pi, -5.0, -math.pi, -5.0, 0.0]
         leg_high = [math.pi, 5.0, math.pi, 5.0, 5.0]

@@ -9,6 +9,14 @@ Writes ``<out>/teacher_speed.json`` and ``.md``.
     nice -n 10 python scripts/benchmark_teacher_speed.py            # about 5-8 min
     python scripts/benchmark_teacher_speed.py --episodes 2000 --growth 5000 --out /tmp/x
 
+Teachers that require feedback (``requires``: success, value, steps) get it from the same
+student (success: score > 150; value: its noise-free expected score; steps: ``--episode-steps``
+per episode, 250 by default), and teachers with ``requires_value_fn`` get that expected score
+as their value function (its calls are counted as teacher time). For step-scheduled
+teachers (SPDL, default update every 50 000 steps after 200 000) the per-episode time is
+amortized over the episodes between updates; ``update_ms`` gives the updates themselves.
+``--teachers spdl random`` runs a subset (no baseline, no growth runs).
+
 Times are wall clock summed over the teacher calls only (the student is excluded) and
 process CPU time of the whole loop (student included; less sensitive to other processes),
 each the best of ``--repeats`` runs. On a shared machine, read them next to Random's.
@@ -52,25 +60,46 @@ class SklearnALPGMM(ALPGMMTeacher):
 
 
 #: Hyperparameters without defaults, in the units of the scores fed by :func:`run` (0-300).
-REQUIRED_PARAMS: dict[str, dict] = {"adr": {"max_reward_thr": 150.0, "min_reward_thr": 20.0}}
+REQUIRED_PARAMS: dict[str, dict] = {
+    "adr": {"max_reward_thr": 150.0, "min_reward_thr": 20.0},
+    # δ between the student's expected scores at the start (0) and at mastery (300)
+    "spdl": {"perf_lb": 100.0},
+}
 
 
-def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = ()) -> dict[str, float]:
-    """Feed ``n`` episodes; return µs per episode (overall and, per checkpoint, cumulative)."""
+def _expected_score(tasks: np.ndarray, progress: float) -> np.ndarray:
+    """The student's noise-free score: competence around one point, growing with training."""
+    u = (np.asarray(tasks, dtype=np.float64).reshape(-1, 2) - SPACE.low) / (SPACE.high - SPACE.low)
+    return 300.0 * np.exp(-((u - 0.3) ** 2).sum(axis=1) / 0.02) * min(1.0, progress)
+
+
+def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = (), episode_steps: int = 250) -> dict[str, float]:
+    """Feed ``n`` episodes; return µs per episode (overall and, per checkpoint, cumulative),
+    and for step-scheduled teachers the time of the updates that changed the teacher."""
     rng = np.random.default_rng(0)
-    span = SPACE.high - SPACE.low
     out: dict[str, float] = {}
+    progress = [0.0]
+    if teacher.requires_value_fn:
+        teacher.set_value_fn(lambda tasks: _expected_score(tasks, progress[0]))
+    needs = teacher.requires
+    update_times: list[float] = []
     wall, cpu0, last_wall, last_cpu, last_n = 0.0, time.process_time(), 0.0, 0.0, 0
     for i in range(1, n + 1):
+        progress[0] = 3.0 * i / n
         t0 = time.perf_counter()
         task = teacher.sample()
         t1 = time.perf_counter()
-        # Student: competence grows over training around one point of the space.
-        u = (task - SPACE.low) / span
-        score = 300.0 * np.exp(-((u - 0.3) ** 2).sum() / 0.02) * min(1.0, 3.0 * i / n) + rng.normal()
+        expected = float(_expected_score(task, progress[0])[0])
+        score = expected + rng.normal()
+        feedback = {"success": score > 150.0, "value": expected, "steps": episode_steps}
+        feedback = {k: v for k, v in feedback.items() if k in needs}
+        marker = getattr(teacher, "next_update", None)
         t2 = time.perf_counter()
-        teacher.update(task, score)
-        wall += (t1 - t0) + (time.perf_counter() - t2)
+        teacher.update(task, score, **feedback)
+        t3 = time.perf_counter()
+        wall += (t1 - t0) + (t3 - t2)
+        if marker is not None and getattr(teacher, "next_update", None) != marker:
+            update_times.append(t3 - t2)
         if i in checkpoints:
             cpu = time.process_time() - cpu0
             out[f"wall_us_at_{i}"] = 1e6 * wall / i
@@ -80,6 +109,10 @@ def run(teacher: teachers.Teacher, n: int, checkpoints: tuple[int, ...] = ()) ->
             last_wall, last_cpu, last_n = wall, cpu, i
     out["wall_us"] = 1e6 * wall / n
     out["cpu_us"] = 1e6 * (time.process_time() - cpu0) / n
+    if update_times:
+        out["updates"] = len(update_times)
+        out["update_ms_mean"] = 1e3 * float(np.mean(update_times))
+        out["update_ms_max"] = 1e3 * float(np.max(update_times))
     return out
 
 
@@ -89,6 +122,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per teacher; the fastest is kept (default 3)")
     parser.add_argument("--growth", type=int, nargs="*", default=[100_000, 1_000_000], help="growth checkpoints")
     parser.add_argument("--growth-teachers", nargs="*", default=["alp-gmm", "covar-gmm"])
+    parser.add_argument("--teachers", nargs="*", default=None, help="only these teachers (no baseline, no growth)")
+    parser.add_argument("--episode-steps", type=int, default=250, help="'steps' feedback per episode (default 250)")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     threadpool_limits(1)  # one BLAS/OpenMP thread: sklearn's OpenMP spins on a busy 2-core machine
@@ -98,8 +133,9 @@ def main() -> None:
             "numpy": np.__version__, "sklearn": sklearn.__version__, "load_avg_start": os.getloadavg(),
         },
         "episodes": args.episodes, "repeats": args.repeats, "space": "Box([0, 0], [3, 6])", "teachers": {}, "growth": {},
+        "episode_steps": args.episode_steps,
     }
-    for name in teachers.available():
+    for name in args.teachers or teachers.available():
         cls = teachers.get_class(name)
         params = REQUIRED_PARAMS.get(name, {})
         if not any(issubclass(spaces.Box, s) for s in cls.supported_spaces):
@@ -110,14 +146,23 @@ def main() -> None:
         except (TypeError, ValueError) as err:  # e.g. required hyperparameters
             result["teachers"][name] = {"skipped": str(err)}
             continue
-        runs = [run(teacher, args.episodes)]
+        runs = [run(teacher, args.episodes, episode_steps=args.episode_steps)]
         for _ in range(args.repeats - 1):  # best of several runs: other processes only ever slow us down
-            runs.append(run(teachers.make(name, SPACE, seed=0, **params), args.episodes))
+            runs.append(run(teachers.make(name, SPACE, seed=0, **params), args.episodes, episode_steps=args.episode_steps))
+        best = min(runs, key=lambda r: r["wall_us"])
         result["teachers"][name] = {
-            "wall_us": min(r["wall_us"] for r in runs), "cpu_us": min(r["cpu_us"] for r in runs),
-            "wall_us_runs": [r["wall_us"] for r in runs],
+            "wall_us": best["wall_us"], "cpu_us": min(r["cpu_us"] for r in runs),
+            "wall_us_runs": [r["wall_us"] for r in runs], "params": params,
+            **{k: best[k] for k in ("updates", "update_ms_mean", "update_ms_max") if k in best},
         }
         print(name, result["teachers"][name], flush=True)
+    if args.teachers:
+        result["machine"]["load_avg_end"] = os.getloadavg()
+        args.out.mkdir(parents=True, exist_ok=True)
+        (args.out / "teacher_speed.json").write_text(json.dumps(result, indent=2))
+        (args.out / "teacher_speed.md").write_text(markdown(result, ()))
+        print((args.out / "teacher_speed.md").read_text())
+        return
 
     baseline = SklearnALPGMM(SPACE, seed=0)
     result["sklearn_alp_gmm"] = run(baseline, args.episodes)
@@ -165,6 +210,14 @@ def markdown(r: dict, checkpoints: tuple[int, ...]) -> str:
             if "wall_us" in v
             else f"| {name} | skipped: {v['skipped']} | | |"
         )
+    updates = [(n, v) for n, v in r["teachers"].items() if "updates" in v]
+    if updates:
+        lines += ["", f"Step-scheduled teachers ({r.get('episode_steps', 250)} steps per episode): the updates themselves.", "",
+                  "| teacher | params | updates | ms per update (mean / max) |", "|---|---|---|---|"]
+        lines += [f"| {n} | {v['params']} | {v['updates']} | {v['update_ms_mean']:.1f} / {v['update_ms_max']:.1f} |"
+                  for n, v in updates]
+    if "sklearn_alp_gmm" not in r:
+        return "\n".join(lines) + "\n"
     s = r["sklearn_alp_gmm"]
     lines.append(f"| alp-gmm, sklearn fits (baseline) | {s['wall_us']:.1f} | {s['wall_us'] - base:.1f} | {s['cpu_us']:.1f} |")
     f = r["fit_ms"]

@@ -32,8 +32,12 @@ A teacher entry ``NAME@LABEL`` is a second configuration of ``NAME`` with its ow
 its parameters are ``NAME``'s with ``--params NAME@LABEL=...`` on top, e.g. ALP-GMM with a
 bounded ALP memory next to the default one::
 
-    python scripts/benchmark_teachers.py --teachers random alp-gmm alp-gmm@mem100 \
+    python scripts/benchmark_teachers.py --teachers random alp-gmm alp-gmm@mem100 \\
         --params 'alp-gmm@mem100={"alp_max_size": 100}' --students grid
+
+``--expert-knowledge low|high`` fills teacher parameters from what the student declares
+(:mod:`students.expert`: the score range; at ``high`` also the easy-task distribution, e.g.
+ALP-GMM's bootstrap and SPDL's start); ``--params`` win over them.
 """
 
 from __future__ import annotations
@@ -60,6 +64,7 @@ from benchmarks.simulated import (  # noqa: E402
     bandit_teacher_params,
     summarize_bandit_runs,
 )
+from students.expert import EXPERT_LEVELS, expert_teacher_params  # noqa: E402
 from students.simulated import (  # noqa: E402
     BANDIT_STUDENTS,
     STUDENTS,
@@ -88,14 +93,17 @@ def teacher_entry(entry: str) -> str:
     return name
 
 
-def run_one(job: tuple[str, dict[str, Any], str, int, int, int, int]) -> dict[str, Any]:
+def run_one(job: tuple) -> dict[str, Any]:
     """One (teacher, student, seed) run; returns its curve and timings (and, for bandit
-    students, the frontier measures of :func:`run_bandit_episodes`). The job's teacher is a
-    ``--teachers`` entry; the result's ``teacher`` is that entry (its row label)."""
-    entry, params, student_name, seed, episodes, eval_every, warmup = job
+    students, the frontier measures of :func:`run_bandit_episodes`). ``job`` is ``(teacher,
+    params, student, seed, episodes, eval_every, warmup[, expert_knowledge])``; its teacher is
+    a ``--teachers`` entry, and the result's ``teacher`` is that entry (its row label)."""
+    entry, params, student_name, seed, episodes, eval_every, warmup, *rest = job
     teacher_name = teacher_entry(entry)
+    expert = rest[0] if rest else "none"
     student = ALL_STUDENTS[student_name](seed=seed)
-    params = dict(params)
+    declared = getattr(student, "expert_knowledge", None)
+    params = {**expert_teacher_params(teachers.get_class(teacher_name), declared, expert), **params}
     if "initial_task" in teachers.get_class(teacher_name)._param_names() and "initial_task" not in params:
         easy = getattr(student, "easy_task", None)
         if easy is not None:
@@ -218,6 +226,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval-every", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=500, help="bandit students: episodes before counting samples")
     parser.add_argument("--params", nargs="*", default=[], metavar="NAME=JSON", help="teacher parameters")
+    parser.add_argument("--expert-knowledge", default="none", choices=EXPERT_LEVELS,
+                        help="fill teacher parameters from the student's declared knowledge")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/teachers"))
     args = parser.parse_args(argv)
@@ -231,7 +241,7 @@ def main(argv: list[str] | None = None) -> None:
         teachers.get_class(name)  # fail fast on unknown names
         entry_params[entry] = {**params.get(name, {}), **(params.get(entry, {}) if entry != name else {})}
     jobs = [
-        (t, entry_params[t], s, seed, args.episodes, args.eval_every, args.warmup)
+        (t, entry_params[t], s, seed, args.episodes, args.eval_every, args.warmup, args.expert_knowledge)
         for s in args.students
         for t in args.teachers
         for seed in args.seeds

@@ -41,6 +41,7 @@ def field_constraints() -> dict[str, list[Any]]:
     """The declarative constraints of :class:`RunConfig`'s fields (cross-field checks are in
     :meth:`RunConfig.validate`)."""
     from students.curriculum import ADVANTAGE_NORMS, SCORES  # imports SB3: only when validating
+    from students.expert import EXPERT_LEVELS
 
     positive, non_negative = Interval(Integral, 1, None), Interval(Integral, 0, None)
     return {
@@ -52,6 +53,7 @@ def field_constraints() -> dict[str, list[Any]]:
         "vec_env": [Options(VEC_ENVS)], "start_method": [Options(START_METHODS)],
         "device": [Options(DEVICES)], "wandb_mode": [Options(WANDB_MODES)], "score": [Options(SCORES)],
         "advantage_norm": [Options(ADVANTAGE_NORMS)], "eval_set": [Options(EVAL_SETS)],
+        "expert_knowledge": [Options(EXPERT_LEVELS)],
         "normalize": [Boolean()], "progress_bar": [None, Boolean()], "wandb_verbose": [Boolean()],
         "run_dir": [None, str], "runs_root": [str], "wandb_project": [str], "wandb_group": [None, str],
         "wandb_tags": [SequenceOf(str, min_len=0)],
@@ -161,6 +163,11 @@ class RunConfig:
     :param advantage_norm: scale of the advantage scores: ``"batch"`` (each episode's mean
         ``|A| / std(A)`` over its rollout buffer, unit-free) or ``"none"`` (mean ``|A|`` in
         return units); see :class:`students.curriculum.CurriculumVecEnv`.
+    :param expert_knowledge: what the teacher is told from the env's declared knowledge
+        (TeachMyAgent's levels): ``"none"``; ``"low"``, the env's reward range (scores mapped
+        to [0, 1]); ``"high"``, also its distribution of easy tasks (``initial_dist``; ADR's
+        ``initial_task``) and target tasks (``target_dist``). ``teacher_params`` win over it.
+        See :mod:`students.expert`.
     :param levels: ``None``, or a discrete set of env tasks for the teacher to choose among: a
         list of tasks or a mapping ``name -> task`` (each a list of numbers in the env's task
         space). The teacher then works on ``Discrete(len(levels))`` (with the names as
@@ -203,6 +210,7 @@ class RunConfig:
     device: str = "auto"
     score: str = "return"
     advantage_norm: str = "batch"
+    expert_knowledge: str = "none"
     levels: list[list[float]] | dict[str, list[float]] | None = None
     normalize: bool = False
     eval_every: int = 25_000
@@ -328,6 +336,9 @@ class RunConfig:
             raise ValueError(
                 f"score {self.score!r} needs an on-policy student {list(ON_POLICY)}, got {self.student!r}"
             )
+        from students.values import check_student_provides
+
+        check_student_provides(teacher_cls, algo, self.student)  # e.g. SAC cannot give V(s0)
         self.student = self.student.lower()
         return self
 

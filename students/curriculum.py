@@ -17,6 +17,14 @@ env's terminal ``info["task"]``: a mismatch raises), becomes one history row and
 teacher exactly once. Works with ``DummyVecEnv`` and ``SubprocVecEnv`` under any start method
 (nothing but picklable tasks crosses processes; no threads, no queues) and any SB3 algorithm.
 
+Feedback for teachers that require it (``teacher.requires``): ``success`` is the env's
+terminal ``info["success"]``, ``steps`` the episode's length, ``value`` the student's V(s0)
+of the episode's first observation, evaluated when the episode ends by the critic of the
+model given to :meth:`CurriculumVecEnv.attach_student` (through ``VecNormalize``'s current
+statistics, in raw reward units: :class:`students.values.PolicyValue`). A teacher with
+``requires_value_fn`` gets a :class:`students.values.TaskValueFunction` from
+:meth:`CurriculumVecEnv.attach_student`. Only the required feedback is computed and passed.
+
 ``reset()`` (SB3 calls it when ``learn()`` starts with ``reset_num_timesteps=True``, e.g. a
 second ``learn()``): the running episodes are abandoned and **not reported** (they have no
 score); the pending tasks, already in the envs, become the new running ones, so no sampled
@@ -38,6 +46,14 @@ from stable_baselines3.common.vec_env import (
     unwrap_vec_wrapper,
 )
 
+from students.values import (
+    PolicyValue,
+    TaskValueFunction,
+    check_student_provides,
+    needs_value,
+    obs_row,
+    stack_obs,
+)
 from teachers.base import Teacher
 
 __all__ = ["ADVANTAGE_NORMS", "ADVANTAGE_SCORES", "SCORES", "AdvantageCallback", "CurriculumVecEnv", "find_curriculum_env"]
@@ -144,6 +160,80 @@ class CurriculumVecEnv(VecEnvWrapper):
         self._deferred_tasks = isinstance(venv, SubprocVecEnv)
         self._unsent: dict[int, Any] = {}
         self._replies_due: list[int] = []
+        # feedback the teacher requires: first observations kept for V(s0)
+        self.requires = frozenset(getattr(teacher, "requires", frozenset()))
+        self._first_obs: list[Any] = [None] * n
+        self.value_estimator: Callable[[Any], np.ndarray] | None = None
+        self.task_value_fn: TaskValueFunction | None = None
+
+    # ------------------------------------------------------------------ student feedback
+    def attach_student(
+        self, model: Any, env_fn: Callable[[], Any] | None = None, seed: int | None = None
+    ) -> None:
+        """Give the loop the student whose critic values episodes (teachers requiring
+        ``"value"``) and tasks (teachers with ``requires_value_fn``; then ``env_fn`` builds
+        the scratch env whose resets give each task's first observation). Call it after
+        building (or loading) the model; a no-op for teachers that need neither.
+
+        :param model: the SB3 model trained on this env (PPO, A2C: a state-value network).
+        :param env_fn: builds one env of the run (no ``Monitor`` needed); required for
+            ``requires_value_fn``.
+        :param seed: seed of the scratch env's first reset.
+        :raises ValueError: if the model has no state-value network, or ``env_fn`` is
+            missing for a teacher with ``requires_value_fn``.
+        """
+        teacher = self.teacher
+        if not needs_value(teacher):
+            return
+        check_student_provides(teacher, type(model))
+        value = PolicyValue(model)
+        self.value_estimator = value
+        if getattr(teacher, "requires_value_fn", False):
+            if env_fn is None:
+                raise ValueError(
+                    f"teacher {type(teacher).__name__} requires a value function over tasks: pass env_fn "
+                    "(builds a scratch env) to attach_student"
+                )
+            if self.task_value_fn is not None:
+                self.task_value_fn.close()
+            self.task_value_fn = TaskValueFunction(value, env_fn, task_map=self.task_map, seed=seed)
+            teacher.set_value_fn(self.task_value_fn)
+
+    def _feedback(self, done: list[int], infos: list[dict]) -> list[dict[str, Any]]:
+        """The required feedback of the episodes of envs ``done`` (one forward pass)."""
+        out: list[dict[str, Any]] = [{} for _ in done]
+        if not self.requires:
+            return out
+        if "value" in self.requires:
+            if self.value_estimator is None:
+                raise RuntimeError(
+                    f"teacher {type(self.teacher).__name__} requires 'value': call attach_student(model) "
+                    "on the CurriculumVecEnv before training (run_curriculum does)"
+                )
+            values = self.value_estimator(stack_obs([self._first_obs[i] for i in done]))
+            for k, v in enumerate(values):
+                out[k]["value"] = float(v)
+        for k, i in enumerate(done):
+            if "success" in self.requires:
+                if "success" not in infos[k]:
+                    raise RuntimeError(
+                        f"teacher {type(self.teacher).__name__} requires 'success', but env {i} reported no "
+                        "info['success'] at episode end (the env contract asks for it)"
+                    )
+                out[k]["success"] = bool(infos[k]["success"])
+            if "steps" in self.requires:
+                out[k]["steps"] = self._vec_steps - self._started[i]
+        return out
+
+    def _keep_first_obs(self, obs: Any, indices: list[int]) -> None:
+        if "value" in self.requires:
+            for i in indices:
+                self._first_obs[i] = obs_row(obs, i)
+
+    def close(self) -> None:
+        if self.task_value_fn is not None:
+            self.task_value_fn.close()
+        super().close()
 
     # ------------------------------------------------------------------ tasks
     def _env_task(self, task: Any) -> Any:
@@ -216,6 +306,7 @@ class CurriculumVecEnv(VecEnvWrapper):
         if self._deferred_tasks:  # the reset must see every pending task
             self._receive(self._send_tasks())
         obs = self.venv.reset()
+        self._keep_first_obs(obs, list(range(self.num_envs)))
         self._returns[:] = 0.0
         self._started = [self._vec_steps] * self.num_envs
         self._adv_sum[:] = 0.0
@@ -258,12 +349,14 @@ class CurriculumVecEnv(VecEnvWrapper):
                 )
         done = dones.nonzero()[0].tolist()
         if done:
-            for i in done:
-                self._finish(i, infos[i])
+            feedback = self._feedback(done, [infos[i] for i in done])
+            for i, fb in zip(done, feedback, strict=True):
+                self._finish(i, infos[i], fb)
+            self._keep_first_obs(obs, done)  # the auto-reset observations start the next episodes
             self._start_next(done)
         return obs, rewards, dones, infos
 
-    def _finish(self, i: int, info: dict) -> None:
+    def _finish(self, i: int, info: dict, feedback: dict[str, Any] | None = None) -> None:
         self._check_task(i, info, self._running_env[i], "at episode end")
         env_task = info.get("task", self._running_env[i])
         success = bool(info.get("success", False))
@@ -281,14 +374,15 @@ class CurriculumVecEnv(VecEnvWrapper):
             record["teacher_task"] = _as_list(self.running[i])
         self._returns[i] = 0.0
         self._started[i] = self._vec_steps
+        feedback = feedback or {}
         if self.score in ADVANTAGE_SCORES:
-            self._awaiting[i].append((self.running[i], record))
+            self._awaiting[i].append((self.running[i], record, feedback))
         else:
             score = record["return"] if self.score == "return" else float(success)
-            self._deliver(self.running[i], record, score)
+            self._deliver(self.running[i], record, score, feedback)
 
-    def _deliver(self, task: Any, record: dict[str, Any], score: float) -> None:
-        self.teacher.update(task, score)
+    def _deliver(self, task: Any, record: dict[str, Any], score: float, feedback: dict[str, Any]) -> None:
+        self.teacher.update(task, score, **feedback)
         record["score"] = float(score)
         record["episode"] = self.n_episodes
         self.n_episodes += 1
@@ -334,13 +428,13 @@ class CurriculumVecEnv(VecEnvWrapper):
                 count = self._adv_count[i] + (t + 1 - prev)
                 if not self._awaiting[i]:
                     raise RuntimeError(f"advantage bookkeeping error: env {i} ended an unknown episode")
-                task, record = self._awaiting[i].popleft()
+                task, record, feedback = self._awaiting[i].popleft()
                 if count != record["length"]:
                     raise RuntimeError(
                         f"advantage bookkeeping error: env {i} episode of length "
                         f"{record['length']} has {count} rollout rows"
                     )
-                self._deliver(task, record, float(total / count))
+                self._deliver(task, record, float(total / count), feedback)
                 self._adv_sum[i], self._adv_count[i], prev = 0.0, 0, t + 1
             self._adv_sum[i] += col[prev:].sum()
             self._adv_count[i] += len(col) - prev

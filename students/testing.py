@@ -20,7 +20,7 @@ import teachers
 from teachers.base import Teacher
 from teachers.state import Float, ListOf, TupleOf
 
-__all__ = ["TASK_ECHO_ID", "RecordingTeacher", "TaskEchoEnv", "task_code"]
+__all__ = ["TASK_ECHO_ID", "FeedbackTeacher", "RecordingTeacher", "TaskEchoEnv", "task_code"]
 
 TASK_ECHO_ID = "teachrl_test/TaskEcho-v0"
 
@@ -162,7 +162,45 @@ class RecordingTeacher(Teacher):
         self.updates.append(([float(v) for v in np.asarray(task).reshape(-1)], float(score)))
 
 
+class FeedbackTeacher(RecordingTeacher):
+    """A :class:`RecordingTeacher` that requires every feedback and a value function over
+    tasks: it records ``(success, value, steps)`` of every update and, at every sample, the
+    values ``task_values`` gives for the task it samples (then two more candidates).
+
+    :param task_space: a ``Box`` task space.
+    :param seed: RNG seed.
+    :param reward_range: unused.
+    """
+
+    requires = frozenset({"success", "value", "steps"})
+    requires_value_fn = True
+    _state_fields = {
+        "feedback": ListOf(TupleOf(Float(), Float(), Float())),
+        "task_value_calls": ListOf(TupleOf(ListOf(ListOf(Float())), ListOf(Float()))),
+    }
+
+    def __init__(self, task_space, seed=None, reward_range=None) -> None:
+        super().__init__(task_space, seed=seed, reward_range=reward_range)
+        self.feedback: list[tuple[float, float, float]] = []
+        self.task_value_calls: list[tuple[list[list[float]], list[float]]] = []
+
+    def _sample(self):
+        task = super()._sample()
+        if self.has_value_fn:
+            batch = np.stack([task, self.unit.from_unit(self.rng.random((2, self.unit.dim)))[0],
+                              self.unit.from_unit(self.rng.random(self.unit.dim))])
+            values = self.task_values(batch)
+            self.task_value_calls.append((batch.tolist(), values.tolist()))
+        return task
+
+    def _update(self, task, score, success, steps, value):
+        super()._update(task, score)
+        self.feedback.append((float(success), float(value), float(steps)))
+
+
 if TASK_ECHO_ID not in gym.envs.registry:
     gym.register(TASK_ECHO_ID, entry_point="students.testing:TaskEchoEnv")
 if "test-recording" not in teachers.available():
     teachers.register("test-recording", RecordingTeacher)
+if "test-feedback" not in teachers.available():
+    teachers.register("test-feedback", FeedbackTeacher)

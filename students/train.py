@@ -39,10 +39,12 @@ from students.checkpoint import set_rng_states
 from students.config import ON_POLICY, RESUME_FIELDS, RunConfig, algorithm_class, import_env_module
 from students.curriculum import ADVANTAGE_SCORES, AdvantageCallback, CurriculumVecEnv
 from students.evaluation import TaskEvaluator, make_test_set
+from students.expert import expert_teacher_params
 from students.levels import LevelSet
 from students.loggers import MultiLogger, RunLogger
 from students.resume import Resume, open_resume
 from students.run_dir import CONFIG_FILE, RunDirectory, RunDirError, RunLock, mark_done
+from students.values import check_student_provides
 from students.vec_env import GuardedSubprocVecEnv
 
 __all__ = ["EnvFactory", "RunResult", "make_loggers", "planned_steps", "run_curriculum"]
@@ -161,7 +163,7 @@ def _default_run_dir(config: RunConfig) -> Path:
     return Path(config.runs_root) / f"{env}_{teacher}_{config.student}_s{config.seed}_{stamp}"
 
 
-def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any]]:
+def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any], dict[str, Any] | None]:
     try:
         env = env_fn()
     except TypeError as err:
@@ -172,11 +174,12 @@ def _task_space_info(env_fn: EnvFactory) -> tuple[Any, dict[str, Any]]:
             names = list(env.get_wrapper_attr("task_names"))
         except AttributeError:
             names = [f"x{k}" for k in range(space.shape[0])]
+        knowledge = getattr(env.unwrapped, "expert_knowledge", None)
     except AttributeError as err:
         raise ValueError(f"env {env_fn.env_id!r} has no task_space: it does not follow the env contract") from err
     finally:
         env.close()
-    return space, {"low": space.low.tolist(), "high": space.high.tolist(), "names": names}
+    return space, {"low": space.low.tolist(), "high": space.high.tolist(), "names": names}, knowledge
 
 
 def run_curriculum(
@@ -248,7 +251,7 @@ def _run(
     if config.torch_threads is not None:
         torch.set_num_threads(config.torch_threads)
     env_fn = EnvFactory(config.env, config.env_kwargs)
-    task_space, space_info = _task_space_info(env_fn)
+    task_space, space_info, knowledge = _task_space_info(env_fn)
     config_dict = {**config.to_dict(), "task_space": space_info}
     levels = LevelSet(config.levels) if config.levels is not None else None
     if opened is not None:
@@ -258,7 +261,13 @@ def _run(
     else:
         test_set = make_test_set(task_space, config.eval_tasks, seed=config.seed)
 
-    teacher_params = dict(config.teacher_params)
+    teacher_params = {
+        **expert_teacher_params(
+            teachers.get_class(config.teacher), knowledge, config.expert_knowledge,
+            box_tasks=levels is None and task_map is None,
+        ),
+        **config.teacher_params,
+    }
     if levels is not None:
         if task_map is not None or teacher_space is not None:
             raise ValueError(
@@ -271,6 +280,7 @@ def _run(
         config.teacher, teacher_space if teacher_space is not None else task_space,
         seed=config.seed, **teacher_params,
     )
+    check_student_provides(teacher, algorithm_class(config.student), config.student)  # before any write
     if opened is not None:
         opened.restore_teacher(teacher)  # the last check that may refuse the run dir
     else:
@@ -283,6 +293,7 @@ def _run(
     logger = MultiLogger([run_directory, *make_loggers(config, run_dir), *extra_loggers])
 
     venv: VecEnv | None = None
+    curriculum: CurriculumVecEnv | None = None
     evaluator: TaskEvaluator | None = None
     try:
         venv = make_vec_env(config)
@@ -307,6 +318,11 @@ def _run(
             model = algo(
                 config.policy, env, seed=config.seed, device=config.device, **config.student_params
             )
+        # the critic values episodes / tasks for teachers that require it (a scratch env
+        # gives each task's first observation; seeded apart from training and evaluation)
+        curriculum.attach_student(
+            model, env_fn=EnvFactory(config.env, config.env_kwargs, monitor=False), seed=config.seed + 20_000
+        )
         if config.eval_every > 0:
             evaluator = TaskEvaluator(
                 EnvFactory(config.env, config.env_kwargs, monitor=False), test_set,
@@ -343,6 +359,8 @@ def _run(
         logger.close()
         if evaluator is not None:
             evaluator.close()
+        if curriculum is not None and curriculum.task_value_fn is not None:
+            curriculum.task_value_fn.close()
         if venv is not None:
             venv.close()
 

@@ -21,6 +21,7 @@ from teachers.random import RandomTeacher
 from teachers.registry import available, get_class, make, register
 from teachers.riac import RIACTeacher
 from teachers.sec import SECTeacher
+from teachers.spdl import SPDLTeacher
 from teachers.ucb import UCBTeacher
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "RIACTeacher",
     "RandomTeacher",
     "SECTeacher",
+    "SPDLTeacher",
     "Teacher",
     "UCBTeacher",
     "available",

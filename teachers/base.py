@@ -18,6 +18,18 @@ Parameters and state are declarative: a teacher lists the constraints of its con
 parameters in ``_parameter_constraints`` (:mod:`teachers.validation`; checked before its
 ``__init__`` runs) and its state in ``_state_fields`` with a ``state_version``
 (:mod:`teachers.state`; checked field by field on :meth:`Teacher.load_state_dict`).
+
+Feedback besides the score: a teacher that needs more of the episode than ``(task, score)``
+declares it in :attr:`Teacher.requires` (a subset of :data:`FEEDBACK`: ``"success"``,
+``"value"``, ``"steps"``); :meth:`Teacher.update` then insists on each and hands them to
+``_update`` as keyword arguments. A teacher that evaluates the student on arbitrary tasks
+(SPDL, GoalGAN) sets :attr:`Teacher.requires_value_fn`; the loop then calls
+:meth:`Teacher.set_value_fn`. Teachers that need nothing keep ``_update(task, score)``.
+
+Expert knowledge (TeachMyAgent's levels, Romac et al. 2021): ``initial_dist`` /
+``target_dist`` constructor parameters, where a teacher uses them, are ``None`` or a
+diagonal Gaussian ``{"mean": [...], "std": [...]}`` in raw task units
+(:data:`DIST_CONSTRAINT`, :meth:`Teacher.check_dist`).
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ import abc
 import copy
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,7 +55,15 @@ from teachers.validation import (
     short_repr,
 )
 
-__all__ = ["Teacher"]
+__all__ = ["DIST_CONSTRAINT", "FEEDBACK", "Teacher", "check_dist_spec"]
+
+#: The feedback a teacher may require besides ``(task, score)`` (:attr:`Teacher.requires`):
+#:
+#: - ``"success"``: the episode's binary success label (the env's ``info["success"]``; a
+#:   simulated student's flag);
+#: - ``"value"``: the student's value estimate V(s0) of the episode's first observation;
+#: - ``"steps"``: the episode's length in env steps.
+FEEDBACK: tuple[str, ...] = ("success", "value", "steps")
 
 
 def _is_reward_range(value: Any) -> bool:
@@ -52,6 +73,54 @@ def _is_reward_range(value: Any) -> bool:
         return False
     lo, hi = (float(v) for v in value)
     return math.isfinite(lo) and math.isfinite(hi) and lo < hi
+
+
+def check_dist_spec(value: Any) -> bool:
+    """Whether ``value`` is a diagonal-Gaussian spec ``{"mean": [...], "std": [...]}``: two
+    equally long non-empty sequences of finite reals, every ``std > 0``, no other keys."""
+    if not isinstance(value, Mapping) or set(value) != {"mean", "std"}:
+        return False
+    mean, std = value["mean"], value["std"]
+    if not all(isinstance(v, list | tuple | np.ndarray) for v in (mean, std)):
+        return False
+    if len(mean) != len(std) or len(mean) == 0:
+        return False
+    for v in (*mean, *std):
+        if isinstance(v, bool | np.bool_) or not isinstance(v, numbers.Real) or not math.isfinite(float(v)):
+            return False
+    return all(float(v) > 0 for v in std)
+
+
+#: The constraint of an ``initial_dist`` / ``target_dist`` parameter (see
+#: :meth:`Teacher.check_dist` for the check against the task space).
+DIST_CONSTRAINT: list[Any] = [
+    None,
+    Satisfies(check_dist_spec, "None or {'mean': [...], 'std': [...]} (finite reals, std > 0, equal lengths)"),
+]
+
+
+def _check_success(value: Any) -> bool:
+    """A success label: a bool, or a real number equal to 0 or 1 (0-d arrays too)."""
+    raw = value
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, numbers.Real) and value in (0, 1):
+        return bool(value == 1)
+    raise ValueError(f"success {short_repr(raw)} is not a bool (True/False, or 0/1)")
+
+
+def _check_steps(value: Any) -> int:
+    """An episode length: an integer >= 1 (not a bool, not a float)."""
+    raw = value
+    if isinstance(value, np.ndarray) and value.shape == ():
+        value = value[()]
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"steps {short_repr(raw)} is not an integer")
+    if int(value) < 1:
+        raise ValueError(f"steps {short_repr(raw)} is not a positive episode length")
+    return int(value)
 
 
 class Teacher(ParamValidated, Stateful, abc.ABC):
@@ -68,6 +137,14 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
     supported_spaces: tuple[type[spaces.Space], ...] = (spaces.Box,)
     #: Whether :meth:`step_update` does anything (the curriculum loop skips it otherwise).
     requires_step_updates: bool = False
+    #: The feedback :meth:`update` must receive besides ``(task, score)``: a subset of
+    #: :data:`FEEDBACK`. Each is mandatory in :meth:`update` and passed on to ``_update`` as
+    #: a keyword argument (``requires = frozenset({"success"})`` means
+    #: ``_update(self, task, score, success)``).
+    requires: ClassVar[frozenset[str]] = frozenset()
+    #: Whether the teacher evaluates the student on arbitrary tasks: the loop then calls
+    #: :meth:`set_value_fn` (again after a restore: the function is not part of the state).
+    requires_value_fn: ClassVar[bool] = False
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "seed": [None, Interval(Integral, 0, None)],
@@ -81,6 +158,19 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
         "n_samples": Int(low=0),
         "n_updates": Int(low=0),
     }
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        requires = cls.__dict__.get("requires")
+        if requires is not None:
+            if not isinstance(requires, frozenset | set | tuple | list) or isinstance(requires, str):
+                raise ValueError(f"{cls.__name__}.requires must be a frozenset of {FEEDBACK}, got {requires!r}")
+            unknown = sorted(set(requires) - set(FEEDBACK))
+            if unknown:
+                raise ValueError(f"{cls.__name__}.requires names unknown feedback {unknown}; choose from {FEEDBACK}")
+            cls.requires = frozenset(requires)
+        if not isinstance(cls.requires_value_fn, bool):
+            raise ValueError(f"{cls.__name__}.requires_value_fn must be a bool, got {cls.requires_value_fn!r}")
 
     def __init__(
         self,
@@ -98,6 +188,7 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
         self.unit = UnitBox(task_space) if isinstance(task_space, spaces.Box) else None
         self.n_samples = 0
         self.n_updates = 0
+        self._value_fn: Callable[[np.ndarray], np.ndarray] | None = None
 
     # ------------------------------------------------------------------ public API
     def sample(self) -> np.ndarray:
@@ -106,19 +197,129 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
         self.n_samples += 1
         return self._finalize_task(task)
 
-    def update(self, task: Any, score: float) -> None:
+    def update(
+        self,
+        task: Any,
+        score: float,
+        *,
+        success: bool | None = None,
+        value: float | None = None,
+        steps: int | None = None,
+    ) -> None:
         """Learn from one finished episode.
 
         :param task: the task the episode ran on (as returned by :meth:`sample`, or any point
             of the task space).
         :param score: the episode's score (usually its return). Must be finite.
-        :raises ValueError: for a task outside the space, of the wrong shape, or a
-            non-finite score. Nothing is recorded then.
+        :param success: the episode's success label (bool, or 0/1); mandatory when
+            ``"success"`` is in :attr:`requires`.
+        :param value: the student's value estimate V(s0) of the episode's first observation
+            (finite real; raw return units, not normalized by ``reward_range``); mandatory
+            when ``"value"`` is in :attr:`requires`.
+        :param steps: the episode's length in env steps (integer >= 1); mandatory when
+            ``"steps"`` is in :attr:`requires`.
+        :raises ValueError: for a task outside the space, of the wrong shape, a non-finite
+            score, a bad feedback value (given ones are checked even if not required), or a
+            required feedback missing (the message names it). Nothing is recorded then.
         """
         task = self.check_task(task)
         score = self.normalize_score(self.check_score(score))
-        self._update(task, score)
+        feedback = self.check_feedback(success=success, value=value, steps=steps)
+        self._update(task, score, **feedback)
         self.n_updates += 1
+
+    def check_feedback(
+        self, *, success: Any = None, value: Any = None, steps: Any = None
+    ) -> dict[str, Any]:
+        """Validate an episode's feedback; return the required part, by name.
+
+        :return: ``{name: validated value}`` for each name of :attr:`requires`, sorted.
+        :raises ValueError: naming the feedback that is missing (required but ``None``) or
+            bad (``success`` not a bool or 0/1, ``value`` not a finite real, ``steps`` not an
+            integer >= 1).
+        """
+        given = {"success": success, "value": value, "steps": steps}
+        checked: dict[str, Any] = {}
+        for name, raw in given.items():
+            if raw is None:
+                continue
+            if name == "success":
+                checked[name] = _check_success(raw)
+            elif name == "value":
+                checked[name] = check_real(raw, "value")
+            else:
+                checked[name] = _check_steps(raw)
+        missing = [name for name in sorted(self.requires) if name not in checked]
+        if missing:
+            raise ValueError(
+                f"{type(self).__name__} requires feedback {missing} in update() "
+                f"({', '.join(f'{m}=...' for m in missing)}); its loop must provide {sorted(self.requires)}"
+            )
+        return {name: checked[name] for name in sorted(self.requires)}
+
+    def set_value_fn(self, value_fn: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Give the teacher the student's value function over tasks.
+
+        Not part of the state: set it again after :meth:`load_state_dict`. Only teachers
+        with :attr:`requires_value_fn` use it; others accept and ignore it.
+
+        :param value_fn: maps an ``(n, d)`` array of raw tasks to ``(n,)`` value estimates
+            (V(s0) of each task's first observation, in return units).
+        :raises ValueError: if ``value_fn`` is not callable.
+        """
+        if not callable(value_fn):
+            raise ValueError(f"value_fn {short_repr(value_fn)} is not callable")
+        self._value_fn = value_fn
+
+    @property
+    def has_value_fn(self) -> bool:
+        """Whether :meth:`set_value_fn` was called."""
+        return self._value_fn is not None
+
+    def task_values(self, tasks: Any) -> np.ndarray:
+        """The student's value estimates of ``tasks`` (raw units, shape ``(n, d)``) through
+        the function given to :meth:`set_value_fn`.
+
+        :return: an ``(n,)`` float64 array.
+        :raises RuntimeError: if no value function was set.
+        :raises ValueError: if the function returns the wrong shape or non-finite values.
+        """
+        if self._value_fn is None:
+            raise RuntimeError(
+                f"{type(self).__name__} needs the student's value function: call set_value_fn() "
+                "(the curriculum loop does so for teachers with requires_value_fn)"
+            )
+        tasks = np.asarray(tasks, dtype=np.float64)
+        tasks = tasks.reshape(len(tasks), -1) if tasks.ndim != 2 else tasks
+        values = np.asarray(self._value_fn(tasks), dtype=np.float64)
+        if values.shape != (len(tasks),):
+            values = values.reshape(-1) if values.size == len(tasks) else values
+        if values.shape != (len(tasks),):
+            raise ValueError(f"value_fn returned shape {values.shape} for {len(tasks)} tasks; expected ({len(tasks)},)")
+        if not np.all(np.isfinite(values)):
+            raise ValueError(f"value_fn returned non-finite values {short_repr(values)}")
+        return values
+
+    def check_dist(self, dist: Mapping[str, Any] | None, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """A validated ``initial_dist`` / ``target_dist`` as ``(mean, std)`` arrays in raw
+        units, or ``None``.
+
+        :param dist: ``None`` or ``{"mean": [...], "std": [...]}`` (one entry per task
+            dimension; checked by :data:`DIST_CONSTRAINT` already).
+        :param name: the parameter's name, for the error message.
+        :raises ValueError: if its length is not the task space's dimension.
+        """
+        if dist is None:
+            return None
+        mean = np.asarray(dist["mean"], dtype=np.float64)
+        std = np.asarray(dist["std"], dtype=np.float64)
+        shape = self.task_space.shape
+        if mean.shape != shape:
+            raise ValueError(
+                f"{type(self).__name__}: {name} has {mean.size} dimensions, the task space {shape[0] if shape else 0}"
+                f" ({short_repr(dist)})"
+            )
+        return mean, std
 
     def step_update(self, task: Any, obs: Any, action: Any, reward: float, done: bool) -> None:
         """Per-environment-step hook; a no-op unless :attr:`requires_step_updates`."""
@@ -239,8 +440,9 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
     def _sample(self) -> Any:
         """Return the next task (raw units; the base class clips and casts it)."""
 
-    def _update(self, task: Any, score: float) -> None:
-        """Learn from a validated task and a normalized score. Default: nothing."""
+    def _update(self, task: Any, score: float, **feedback: Any) -> None:
+        """Learn from a validated task and a normalized score (and, as keyword arguments,
+        the validated feedback named in :attr:`requires`). Default: nothing."""
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

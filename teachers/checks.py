@@ -18,8 +18,11 @@ or, one pytest test per (teacher, check)::
 (class or instance) and raises ``AssertionError`` saying what broke. The checks: parameters
 (``get_params`` mirrors the constructor, every parameter has a declared constraint, every
 invalid value is a ``ValueError`` naming parameter and value), sampling (samples in the
-space, seeded determinism, non-exploratory samples, JSON internals), input validation, and
-state (round trip, restore at many points of the teacher's life, foreign states refused).
+space, seeded determinism, non-exploratory samples, JSON internals), input validation, the
+feedback hooks (each feedback in ``requires`` is fed, refused when missing or bad; feedback a
+teacher does not require changes nothing; teachers with ``requires_value_fn`` get the checks'
+value function) and state (round trip, restore at many points of the teacher's life,
+foreign states refused).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from teachers.validation import invalid_values, short_repr
 __all__ = [
     "check_bad_inputs_rejected",
     "check_constraints_cover_params",
+    "check_feedback",
     "check_foreign_state_rejected",
     "check_get_params",
     "check_internals_json",
@@ -53,6 +57,8 @@ __all__ = [
     "check_state_round_trip",
     "check_teacher",
     "default_check_spaces",
+    "equip",
+    "feedback_for",
     "parametrize_with_checks",
     "same_state",
     "teacher_checks",
@@ -97,7 +103,40 @@ def _space_of(teacher: TeacherLike, task_space: spaces.Space | None) -> spaces.S
 
 def _build(teacher: TeacherLike, space: spaces.Space, seed: int | None = 0, **override: Any) -> Teacher:
     cls, params = _split(teacher)
-    return cls(space, seed=seed, **{**params, **override})
+    return _equip(cls(space, seed=seed, **{**params, **override}))
+
+
+def equip(teacher: Teacher) -> Teacher:
+    """Give a teacher with ``requires_value_fn`` the checks' value function (as the loop does
+    after building or restoring one); return it. Tests that drive teachers by hand use it
+    with :func:`feedback_for`."""
+    if teacher.requires_value_fn:
+        teacher.set_value_fn(functools.partial(_expected_scores, teacher.task_space))
+    return teacher
+
+
+_equip = equip
+
+
+def feedback_for(teacher: Teacher, task: Any, score: float, steps: int = 100) -> dict[str, Any]:
+    """Plausible feedback of one episode for what ``teacher.requires`` names, derived from a
+    valid score: ``success = score > 0``, ``value = score``, ``steps``. For tests that call
+    ``update`` by hand on any registered teacher."""
+    given = {"success": bool(score > 0), "value": float(score), "steps": int(steps)}
+    return {k: v for k, v in given.items() if k in teacher.requires}
+
+
+def _unit_sum(space: spaces.Space, tasks: np.ndarray) -> np.ndarray:
+    """Σ of each task's unit-cube coordinates (raw coordinates for discrete spaces)."""
+    x = np.asarray(tasks, dtype=np.float64).reshape(len(tasks), -1)
+    if isinstance(space, spaces.Box):
+        x = (x - space.low.astype(np.float64)) / (space.high.astype(np.float64) - space.low.astype(np.float64))
+    return x.sum(axis=1)
+
+
+def _expected_scores(space: spaces.Space, tasks: np.ndarray) -> np.ndarray:
+    """The checks' value function: :class:`_Student`'s noise-free score 100·sin(3·Σu)."""
+    return 100.0 * np.sin(3.0 * _unit_sum(space, tasks))
 
 
 def _trained(teacher: TeacherLike, space: spaces.Space, n: int) -> Teacher:
@@ -125,8 +164,16 @@ class _Student:
             x = (x - self.space.low) / (self.space.high - self.space.low)
         return float(100.0 * np.sin(3.0 * x.sum()) + self.noise[i % len(self.noise)])
 
+    def feedback(self, task: Any, i: int, score: float) -> dict[str, Any]:
+        """The episode's other feedback: success when the score is above 50, the value
+        estimate of the noise-free score, a length that varies with the episode."""
+        value = float(_expected_scores(self.space, np.atleast_1d(np.asarray(task))[None])[0])
+        return {"success": score > 50.0, "value": value, "steps": 20 + (i * 37) % 180}
 
-def _rollout(teacher: Teacher, n: int, student: _Student, start: int = 0) -> list[Any]:
+
+def _rollout(teacher: Teacher, n: int, student: _Student, start: int = 0, extra: bool = False) -> list[Any]:
+    """``n`` episodes; the update gets the feedback the teacher requires (all of it with
+    ``extra``)."""
     space = teacher.task_space
     tasks = []
     for i in range(start, start + n):
@@ -135,7 +182,11 @@ def _rollout(teacher: Teacher, n: int, student: _Student, start: int = 0) -> lis
             f"{type(teacher).__name__}: sample {i} {task!r} is outside {space}"
         )
         tasks.append(np.array(task, copy=True))
-        teacher.update(task, student(task, i))
+        score = student(task, i)
+        feedback = student.feedback(task, i, score)
+        if not extra:
+            feedback = {k: v for k, v in feedback.items() if k in teacher.requires}
+        teacher.update(task, score, **feedback)
     return tasks
 
 
@@ -296,6 +347,51 @@ def check_bad_inputs_rejected(teacher: TeacherLike, task_space: spaces.Space | N
     assert _frozen(t) == before, f"{where}: a rejected update changed the teacher's state"
 
 
+def bad_feedback() -> dict[str, list[Any]]:
+    """Feedback values every teacher must refuse, by name."""
+    common = ["abc", [1.0], {"x": 1}, object(), 1 + 2j]
+    return {
+        "success": [*common, 0.5, 2, -1, float("nan"), "True"],
+        "value": [*common, float("nan"), float("inf"), True, 10**400],
+        "steps": [*common, 0, -3, 1.5, 2.0, True, float("nan")],
+    }
+
+
+def check_feedback(teacher: TeacherLike, task_space: spaces.Space | None = None, n_episodes: int = 60) -> None:
+    """The feedback hooks: an update without a required feedback (``requires``) or with a
+    bad one (any, required or not) is a ``ValueError`` naming it that changes nothing;
+    feedback the teacher does not require changes nothing (the same tasks follow with and
+    without it); ``requires`` names only known feedback."""
+    from teachers.base import FEEDBACK
+
+    cls, _ = _split(teacher)
+    space = _space_of(teacher, task_space)
+    where = _where(teacher, space)
+    assert isinstance(cls.requires, frozenset) and cls.requires <= set(FEEDBACK), (
+        f"{where}: requires {cls.requires!r} is not a frozenset of {FEEDBACK}"
+    )
+    t = _trained(teacher, space, 20)
+    task = t.sample()
+    student = _Student(space, 1)
+    score = student(task, 0)
+    full = student.feedback(task, 0, score)
+    before = _frozen(t)
+    for name in sorted(cls.requires):
+        partial = {k: v for k, v in full.items() if k != name}
+        _expect_value_error(lambda p=partial: t.update(task, score, **p), [name], f"{where}: update without {name}")
+    for name, values in bad_feedback().items():
+        for bad in values:
+            kwargs = {**full, name: bad}
+            _expect_value_error(
+                lambda k=kwargs: t.update(task, score, **k), [name, short_repr(bad)], f"{where}: {name}={bad!r}"
+            )
+    assert _frozen(t) == before, f"{where}: a refused update changed the teacher's state"
+    student = _Student(space, n_episodes, seed=9)
+    plain = _rollout(_build(teacher, space, seed=0), n_episodes, student)
+    with_extra = _rollout(_build(teacher, space, seed=0), n_episodes, student, extra=True)
+    assert _same(plain, with_extra), f"{where}: feedback the teacher does not require changed its tasks"
+
+
 # ---------------------------------------------------------------------- state checks
 def check_state_round_trip(teacher: TeacherLike, task_space: spaces.Space | None = None, n_episodes: int = 600) -> None:
     """A state loaded (through pickle) into a teacher built with the same parameters
@@ -399,7 +495,8 @@ def check_restore_anywhere(
                 chosen[i] = state
         task = ref.sample()
         tasks.append(np.array(task, copy=True))
-        ref.update(task, student(task, i))
+        score = student(task, i)
+        ref.update(task, score, **{k: v for k, v in student.feedback(task, i, score).items() if k in ref.requires})
         if hasattr(ref, "arms"):
             arms_seen.add(ref.arms.arm_of(task))
         new_phase = _phase(ref, arms_seen)
@@ -414,7 +511,7 @@ def check_restore_anywhere(
     for k, step in enumerate(steps):
         state = chosen[step]
         if k % 2:
-            restored = cls.from_state_dict(space, pickle.loads(pickle.dumps(state)))
+            restored = _equip(cls.from_state_dict(space, pickle.loads(pickle.dumps(state))))
         else:
             restored = _build(teacher, space, seed=0)
             restored.load_state_dict(copy.deepcopy(state))
@@ -562,6 +659,7 @@ _PER_SPACE: tuple[Callable[..., None], ...] = (
     check_state_round_trip,
     check_restore_anywhere,
     check_bad_inputs_rejected,
+    check_feedback,
     check_foreign_state_rejected,
     check_non_exploratory_sample,
     check_internals_json,

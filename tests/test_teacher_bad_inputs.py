@@ -19,10 +19,11 @@ from hypothesis import strategies as st
 
 import teachers
 from teachers.arms import ArmTeacher
+from teachers.checks import equip, feedback_for
 from teachers.validation import short_repr
 
 REQUIRED_PARAMS = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": -0.5}}
-SMALL_PERIODS = {"fit_rate": 20, "max_region_size": 20, "alp_window": 20}
+SMALL_PERIODS = {"fit_rate": 20, "max_region_size": 20, "alp_window": 20, "update_frequency": 500, "update_offset": 500}
 SPACES = {
     "box": spaces.Box(low=np.array([-3.0, 0.0], dtype=np.float32), high=np.array([3.0, 6.0], dtype=np.float32)),
     "discrete": spaces.Discrete(5, start=2),
@@ -40,7 +41,7 @@ def _build(name: str, space: spaces.Space, seed: int = 0) -> teachers.Teacher:
     accepted = teachers.get_class(name)._param_names()
     params = {k: v for k, v in SMALL_PERIODS.items() if k in accepted}
     params.update(REQUIRED_PARAMS.get(name, {}))
-    return teachers.make(name, space, seed=seed, **params)
+    return equip(teachers.make(name, space, seed=seed, **params))
 
 
 def _warm(name: str, kind: str) -> teachers.Teacher:
@@ -48,7 +49,8 @@ def _warm(name: str, kind: str) -> teachers.Teacher:
     t = _build(name, space)
     rng = np.random.default_rng(0)
     for _ in range(30):  # past a fit / split with the small periods
-        t.update(t.sample(), float(rng.normal()))
+        task, score = t.sample(), float(rng.normal())
+        t.update(task, score, **feedback_for(t, task, score))
     return t
 
 
@@ -173,7 +175,7 @@ def test_extreme_finite_scores_keep_probabilities_finite(name, kind, scores, reu
         if not reuse:  # the same arm over and over, or fresh samples
             task = t.sample()
             assert space.contains(np.asarray(task, dtype=space.dtype)), f"{name}: {task!r} outside {space}"
-        t.update(task, score)
+        t.update(task, score, **feedback_for(t, task, score))
         if isinstance(t, ArmTeacher):
             p = t.arm_probabilities()
             assert np.isfinite(p).all() and (p >= 0).all() and abs(p.sum() - 1.0) < 1e-9, f"{name}: {p}"

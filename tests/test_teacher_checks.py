@@ -26,7 +26,12 @@ from teachers.checks import (
 
 #: Parameters a teacher cannot be built without. check_teacher's student scores
 #: 100·sin(3·Σu) ± noise: 14 at the centre of the box, so ADR with these thresholds grows.
-REQUIRED_PARAMS = {"adr": {"max_reward_thr": 0.0, "min_reward_thr": -50.0}}
+REQUIRED_PARAMS = {
+    "adr": {"max_reward_thr": 0.0, "min_reward_thr": -50.0},
+    # updates every ~27 episodes of the checks' student (20..199 steps each), so restores
+    # are checked across distribution updates; δ = 20 is reached and lost along the way
+    "spdl": {"update_frequency": 3000, "update_offset": 3000, "perf_lb": 20.0},
+}
 
 
 def registered_teachers() -> list[teachers.Teacher | type[teachers.Teacher]]:

@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import teachers
+from teachers.checks import equip, feedback_for
 
 #: Parameters a teacher cannot be built without (score units as the scores below: raw).
 REQUIRED_PARAMS = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": -0.5}}
 #: Small refit/split periods so short sequences reach the teachers' fitted states.
-SMALL_PERIODS = {"fit_rate": 20, "max_region_size": 20, "alp_window": 20}
+SMALL_PERIODS = {"fit_rate": 20, "max_region_size": 20, "alp_window": 20, "update_frequency": 500, "update_offset": 500}
 
 
 def _box_teachers() -> list[str]:
@@ -35,7 +36,7 @@ def _build(name: str, space: spaces.Box, seed: int) -> teachers.Teacher:
     accepted = teachers.get_class(name)._param_names()
     params = {k: v for k, v in SMALL_PERIODS.items() if k in accepted}
     params.update(REQUIRED_PARAMS.get(name, {}))
-    return teachers.make(name, space, seed=seed, **params)
+    return equip(teachers.make(name, space, seed=seed, **params))
 
 
 @st.composite
@@ -74,12 +75,12 @@ def _drive(name: str, space: spaces.Box, ops: list, seed: int) -> None:
             last = teacher.sample()
             assert space.contains(last), f"{name}: sample {last!r} outside {space}"
         elif kind == "update_sampled":
-            teacher.update(last, score)
+            teacher.update(last, score, **feedback_for(teacher, last, score))
         elif kind == "update_random":
             task = np.clip(space.low + np.asarray(unit[:d]) * (space.high - space.low), space.low, space.high)
-            teacher.update(task.astype(space.dtype), score)
+            teacher.update(task.astype(space.dtype), score, **feedback_for(teacher, task, score))
         elif kind == "roundtrip":
-            restored = type(teacher).from_state_dict(space, pickle.loads(pickle.dumps(teacher.state_dict())))
+            restored = equip(type(teacher).from_state_dict(space, pickle.loads(pickle.dumps(teacher.state_dict()))))
             a, b = teacher.sample(), restored.sample()
             assert np.array_equal(a, b), f"{name}: restored teacher diverged ({a!r} vs {b!r})"
             teacher, last = restored, b
@@ -122,5 +123,5 @@ def test_long_sequence_with_wild_scores(name):
     for i in range(1500):
         task = teacher.sample() if i % 3 else space.low + rng.integers(0, 2, 3) * (space.high - space.low)
         score = float(rng.choice([-1, 1]) * rng.choice(magnitudes) * rng.random())
-        teacher.update(task, score)
+        teacher.update(task, score, **feedback_for(teacher, task, score))
     assert space.contains(teacher.sample())

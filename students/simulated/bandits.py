@@ -191,6 +191,10 @@ class BanditStudent(SimulatedStudent):
             scale = std if std > 1e-8 else 1.0
         return abs(adv) / scale, success
 
+    def value(self, tasks: Any) -> np.ndarray:
+        """Expected score (success probability) of each task's arm now, noise-free."""
+        return np.array([self.competence()[self.arm_of(t)] for t in np.asarray(tasks)], dtype=np.float64)
+
     def mastered(self) -> np.ndarray:
         """Mask of arms whose competence reached ``mastery_threshold``."""
         return self.competence() >= self.mastery_threshold
@@ -261,6 +265,12 @@ class _FrontierRecorder:
 
     def mastered_pct(self) -> float:
         return self.student.mastered_pct()
+
+    def value(self, tasks: Any) -> np.ndarray:
+        return self.student.value(tasks)
+
+    def steps(self, task: Any) -> int:
+        return self.student.steps(task)
 
     def episode(self, task: Any) -> tuple[float, bool]:
         arm = self.student.arm_of(task)

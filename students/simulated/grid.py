@@ -27,6 +27,15 @@ episodes on mastered or locked cells does not. With uniform sampling each cell g
 three cells from the corner (≈ 6 % mastered), while a teacher that concentrates on the frontier
 can master the whole grid in well under 20k episodes (100 cells × 56 visits ≈ 5.6k episodes).
 
+Feedback for teachers that require more than the score (``teacher.requires``): ``success``
+is the episode's flag (``c ≥ mastery_threshold`` before the episode, 1 on trivial tasks, 0
+on unfeasible ones); ``value`` is :meth:`GridStudent.value`, the student's *current expected
+score* of the task (its competence ``c`` without noise, taken after the episode's learning,
+as the RL loop evaluates V(s0) when an episode ends); ``steps`` is a notional episode length
+(``episode_steps``, default 100) so that teachers scheduled in env steps (SPDL) run; their
+step parameters must be scaled to it. Teachers with ``requires_value_fn`` get
+:meth:`GridStudent.value` as their value function.
+
 ``mastered_pct()`` is the percentage of the grid's cells (the test set: one task per cell
 centre) with ``c ≥ mastery_threshold``; it does not train.
 
@@ -55,7 +64,7 @@ from typing import Any
 import numpy as np
 from gymnasium import spaces
 
-__all__ = ["STUDENTS", "GridStudent", "SimulatedStudent", "simulate"]
+__all__ = ["STUDENTS", "GridStudent", "SimulatedStudent", "episode_feedback", "simulate"]
 
 
 class SimulatedStudent:
@@ -67,6 +76,8 @@ class SimulatedStudent:
 
     #: The space teachers sample tasks from for this student.
     task_space: spaces.Space
+    #: The notional length of an episode in env steps (the ``"steps"`` feedback).
+    episode_steps: int = 100
 
     def __init__(self, seed: int | None = None, **params: Any) -> None:
         if params:
@@ -81,6 +92,15 @@ class SimulatedStudent:
     def mastered_pct(self) -> float:
         """% of the student's own fixed test set currently mastered (no learning)."""
         raise NotImplementedError
+
+    def value(self, tasks: Any) -> np.ndarray:
+        """The student's value estimate of each task (``(n, d)`` raw tasks -> ``(n,)``): its
+        current expected score there, without noise and without learning."""
+        raise NotImplementedError(f"{type(self).__name__} has no value estimate")
+
+    def steps(self, task: Any) -> int:
+        """The episode length of ``task`` in env steps (:attr:`episode_steps`)."""
+        return int(self.episode_steps)
 
 
 class GridStudent(SimulatedStudent):
@@ -246,6 +266,19 @@ class GridStudent(SimulatedStudent):
         """% of grid cells (one test task per cell centre) with competence ≥ the threshold."""
         return 100.0 * float(np.mean(self.competence >= self.mastery_threshold))
 
+    def value(self, tasks: Any) -> np.ndarray:
+        """Expected score of each task now: its cell's competence, 1 where trivial, 0 where
+        unfeasible (``(n, d)`` raw tasks -> ``(n,)``; no noise, no learning)."""
+        x = np.asarray(tasks, dtype=np.float64).reshape(-1, self.task_space.shape[0])
+        n = self.grid_size
+        u0 = (x[:, 0] - self.grid_low[0]) / (self.grid_high[0] - self.grid_low[0])
+        u1 = (x[:, 1] - self.grid_low[1]) / (self.grid_high[1] - self.grid_low[1])
+        i = np.clip((u0 * n).astype(np.int64), 0, n - 1)
+        j = np.clip((u1 * n).astype(np.int64), 0, n - 1)
+        out = self.competence[np.asarray(self._layout_of)[i * n + j]]
+        out = np.where(x[:, 0] < self.grid_low[0], 1.0, out)
+        return np.where(x[:, 0] > self.grid_high[0], 0.0, out)
+
     @property
     def easy_task(self) -> np.ndarray:
         """A task the student can learn from the start: the centre of its first start cell.
@@ -257,6 +290,17 @@ class GridStudent(SimulatedStudent):
         task_cell = self._layout_of.index(r * n + c)
         return self.test_set()[task_cell]
 
+    @property
+    def expert_knowledge(self) -> dict[str, Any]:
+        """What the student declares for expert knowledge (:mod:`students.expert`; the
+        ``expert_knowledge`` of envs): scores in ``(0, 1)`` (competence, before noise) and easy
+        tasks ``N(easy_task, (10% of each range)²)`` (TeachMyAgent's rule for Stump Tracks)."""
+        span = self.task_space.high - self.task_space.low
+        return {
+            "reward_range": (0.0, 1.0),
+            "initial_dist": {"mean": self.easy_task.tolist(), "std": np.round(0.1 * span, 9).tolist()},
+        }
+
     def test_set(self) -> np.ndarray:
         """The test tasks: one per cell centre (irrelevant dimensions at 0.5), raw units."""
         n = self.grid_size
@@ -267,8 +311,26 @@ class GridStudent(SimulatedStudent):
         return np.hstack([grid, np.full((n * n, self.n_irrelevant), 0.5)])
 
 
+def episode_feedback(teacher: Any, student: SimulatedStudent, task: Any, success: bool) -> dict[str, Any]:
+    """The feedback ``teacher`` requires of one finished episode of ``student``: ``success``,
+    ``value`` (:meth:`SimulatedStudent.value` of the task, now) and ``steps``
+    (:meth:`SimulatedStudent.steps`); only the names in ``teacher.requires``."""
+    needs = getattr(teacher, "requires", ())
+    feedback: dict[str, Any] = {}
+    if "success" in needs:
+        feedback["success"] = bool(success)
+    if "value" in needs:
+        feedback["value"] = float(student.value(np.asarray(task, dtype=np.float64)[None])[0])
+    if "steps" in needs:
+        feedback["steps"] = student.steps(task)
+    return feedback
+
+
 def simulate(teacher: Any, student: SimulatedStudent, episodes: int, eval_every: int) -> dict[str, Any]:
     """Run ``teacher`` on ``student`` for ``episodes`` episodes.
+
+    Teachers that require feedback get it (:func:`episode_feedback`); those with
+    ``requires_value_fn`` get :meth:`SimulatedStudent.value` as their value function.
 
     :param teacher: a :class:`teachers.Teacher` on ``student.task_space``.
     :param student: the simulated student (trained in place).
@@ -280,6 +342,8 @@ def simulate(teacher: Any, student: SimulatedStudent, episodes: int, eval_every:
     """
     if episodes < 0 or eval_every < 1:
         raise ValueError(f"need episodes >= 0 and eval_every >= 1, got {episodes!r}, {eval_every!r}")
+    if getattr(teacher, "requires_value_fn", False):
+        teacher.set_value_fn(student.value)
     clock = time.thread_time
     points, pcts = [0], [student.mastered_pct()]
     spent = 0.0
@@ -287,9 +351,10 @@ def simulate(teacher: Any, student: SimulatedStudent, episodes: int, eval_every:
         t0 = clock()
         task = teacher.sample()
         spent += clock() - t0
-        score, _ = student.episode(task)
+        score, success = student.episode(task)
+        feedback = episode_feedback(teacher, student, task, success)
         t0 = clock()
-        teacher.update(task, score)
+        teacher.update(task, score, **feedback)
         spent += clock() - t0
         if i % eval_every == 0 or i == episodes:
             points.append(i)
