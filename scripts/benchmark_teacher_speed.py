@@ -15,7 +15,9 @@ per episode, 250 by default), and teachers with ``requires_value_fn`` get that e
 as their value function (its calls are counted as teacher time). For step-scheduled
 teachers (SPDL, default update every 50 000 steps after 200 000) the per-episode time is
 amortized over the episodes between updates; ``update_ms`` gives the updates themselves.
-``--teachers spdl random`` runs a subset (no baseline, no growth runs).
+``--teachers spdl random`` runs a subset (no baseline, no growth runs). The neural teachers'
+(``goal-gan``, ``setter-solver``) times include their network training; torch runs on one
+thread.
 
 Times are wall clock summed over the teacher calls only (the student is excluded) and
 process CPU time of the whole loop (student included; less sensitive to other processes),
@@ -28,6 +30,7 @@ import argparse
 import json
 import os
 import platform
+import sys
 import time
 from pathlib import Path
 
@@ -127,6 +130,10 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     threadpool_limits(1)  # one BLAS/OpenMP thread: sklearn's OpenMP spins on a busy 2-core machine
+    for name in args.teachers or teachers.available():
+        teachers.get_class(name)  # imports the lazily registered (torch) teachers
+    if "torch" in sys.modules:  # their networks on one thread too (threadpoolctl misses torch's pool)
+        sys.modules["torch"].set_num_threads(1)
     result: dict = {
         "machine": {
             "cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version(),

@@ -5,6 +5,8 @@ A teacher is named in one of three ways:
 - a registered name (``"alp-gmm"``; :func:`register` adds one);
 - ``"module:Class"``, a module path and a class name, imported on use without registering
   or packaging anything (``"my_teachers:BestNeighbour"``), as env ids take ``module:Id``;
+- a lazily imported built-in (:data:`LAZY`): the neural teachers live in modules that
+  import torch, so ``import teachers`` lists them without importing them;
 - an entry point: third-party packages register teachers without importing teachrl at
   install time by declaring one in the ``teachrl.teachers`` group::
 
@@ -24,10 +26,16 @@ from gymnasium import spaces
 
 from teachers.base import Teacher
 
-__all__ = ["ENTRY_POINT_GROUP", "available", "make", "register"]
+__all__ = ["ENTRY_POINT_GROUP", "LAZY", "available", "make", "register"]
 
 ENTRY_POINT_GROUP = "teachrl.teachers"
 _REGISTRY: dict[str, type[Teacher]] = {}
+#: Built-in teachers whose module is imported on first use (it imports torch): name ->
+#: ``"module:Class"``. The module registers the class under the name when imported.
+LAZY: dict[str, str] = {
+    "goal-gan": "teachers.goal_gan:GoalGANTeacher",
+    "setter-solver": "teachers.setter_solver:SetterSolverTeacher",
+}
 
 
 def _canonical(name: str) -> str:
@@ -67,7 +75,7 @@ def _load_entry_points() -> None:
 def available() -> list[str]:
     """Sorted names of all registered teachers, entry points included."""
     _load_entry_points()
-    return sorted(_REGISTRY)
+    return sorted(set(_REGISTRY) | set(LAZY))
 
 
 def _import_class(name: str) -> type[Teacher]:
@@ -94,6 +102,9 @@ def get_class(name: str) -> type[Teacher]:
     if isinstance(name, str) and ":" in name:
         return _import_class(name.strip())
     key = _canonical(name)
+    if key not in _REGISTRY and key in LAZY:
+        cls = _import_class(LAZY[key])
+        return _REGISTRY.setdefault(key, cls)
     if key not in _REGISTRY:
         _load_entry_points()
     if key not in _REGISTRY:

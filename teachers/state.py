@@ -52,6 +52,7 @@ __all__ = [
     "Record",
     "StateField",
     "Stateful",
+    "TorchState",
     "TupleOf",
     "Via",
     "same_value",
@@ -306,6 +307,113 @@ class Via(StateField):
 
     def dump(self, value: Any) -> Any:
         return self.to_state(value)
+
+
+def _to_numpy_tree(obj: Any) -> Any:
+    """A torch ``state_dict()`` with every tensor replaced by a numpy copy (CPU)."""
+    if hasattr(obj, "detach") and hasattr(obj, "cpu"):  # a tensor; torch itself is not imported here
+        return obj.detach().cpu().numpy().copy()
+    if isinstance(obj, dict):
+        return {k: _to_numpy_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_to_numpy_tree(v) for v in obj)
+    return copy.deepcopy(obj)
+
+
+def _to_torch_tree(obj: Any) -> Any:
+    """The inverse of :func:`_to_numpy_tree`: numpy arrays become (CPU) tensors."""
+    import torch  # only reached by owners of torch objects, which imported it already
+
+    if isinstance(obj, np.ndarray):
+        return torch.from_numpy(obj.copy())
+    if isinstance(obj, dict):
+        return {k: _to_torch_tree(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_to_torch_tree(v) for v in obj)
+    return copy.deepcopy(obj)
+
+
+def _tree_problem(value: Any, like: Any, where: str) -> str | None:
+    """Why ``value`` does not have the structure of ``like`` (same keys, types, array dtypes
+    and shapes, equal plain values), or ``None``."""
+    if isinstance(like, np.ndarray):
+        if not isinstance(value, np.ndarray):
+            return f"{where} must be a numpy array, got {_kind(value)}"
+        if value.dtype != like.dtype or value.shape != like.shape:
+            return f"{where} must be a {like.dtype} array of shape {like.shape}, got {_kind(value)}"
+        if value.dtype.kind in "fc" and not np.all(np.isfinite(value)):
+            return f"{where} has non-finite values"
+        return None
+    if isinstance(like, dict):
+        if not isinstance(value, dict) or list(value) != list(like):
+            got = list(value) if isinstance(value, dict) else _kind(value)
+            return f"{where} must be a dict with keys {short_repr(list(like))}, got {short_repr(got)}"
+        for key in like:
+            why = _tree_problem(value[key], like[key], f"{where}[{key!r}]")
+            if why is not None:
+                return why
+        return None
+    if isinstance(like, list | tuple):
+        if type(value) is not type(like) or len(value) != len(like):
+            return f"{where} must be a {type(like).__name__} of {len(like)} items, got {_kind(value)}"
+        for i, (v, w) in enumerate(zip(value, like, strict=True)):
+            why = _tree_problem(v, w, f"{where}[{i}]")
+            if why is not None:
+                return why
+        return None
+    if not same_value(value, like):
+        return f"{where} must be {short_repr(like)}, got {short_repr(value)}"
+    return None
+
+
+class TorchState(StateField):
+    """A torch object with ``state_dict()`` / ``load_state_dict()`` (an ``nn.Module``, an
+    optimizer), stored as its state dict with every tensor as a numpy array.
+
+    The stored form is plain numpy and Python, so a state pickles and compares without torch
+    and loads on any device (tensors are moved to the owner's, as ``load_state_dict`` does).
+    A stored value must have the structure of the current object's state dict: the same keys,
+    dtypes and shapes, and equal plain values (an optimizer's hyperparameters). An optimizer's
+    per-parameter ``"state"`` is checked entry by entry against its parameters instead, since
+    it is empty before the first step. Loading is in place: the modules and optimizers the
+    owner holds stay the same objects (an optimizer keeps pointing at its module's parameters).
+    This module never imports torch itself; the owner did.
+    """
+
+    def problem(self, value: Any, owner: Any, current: Any = None) -> str | None:
+        if current is None:
+            return "has no torch object to load into"
+        like = _to_numpy_tree(current.state_dict())
+        if not (isinstance(like, dict) and set(like) == {"state", "param_groups"} and hasattr(current, "param_groups")):
+            return _tree_problem(value, like, "state dict")
+        if not isinstance(value, dict) or list(value) != list(like):
+            return f"must be an optimizer state dict with keys {list(like)}, got {short_repr(value)}"
+        why = _tree_problem(value["param_groups"], like["param_groups"], "param_groups")
+        if why is not None:
+            return why
+        params = [p for group in current.param_groups for p in group["params"]]
+        entries = value["state"]
+        if not isinstance(entries, dict):
+            return f"optimizer 'state' must be a dict, got {_kind(entries)}"
+        for index, entry in entries.items():
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < len(params):
+                return f"optimizer 'state' has key {short_repr(index)}, not a parameter index below {len(params)}"
+            if not isinstance(entry, dict):
+                return f"optimizer 'state'[{index}] must be a dict, got {_kind(entry)}"
+            shape = tuple(params[index].shape)
+            for name, arr in entry.items():
+                if not isinstance(arr, np.ndarray) or arr.dtype.kind != "f" or arr.shape not in (shape, ()):
+                    return f"optimizer 'state'[{index}][{name!r}] must be a float array of shape {shape} or (), got {_kind(arr)}"
+                if not np.all(np.isfinite(arr)):
+                    return f"optimizer 'state'[{index}][{name!r}] has non-finite values"
+        return None
+
+    def dump(self, value: Any) -> Any:
+        return _to_numpy_tree(value.state_dict())
+
+    def load(self, value: Any, current: Any) -> Any:
+        current.load_state_dict(_to_torch_tree(value))
+        return current
 
 
 def same_value(a: Any, b: Any) -> bool:

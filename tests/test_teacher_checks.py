@@ -32,14 +32,28 @@ REQUIRED_PARAMS = {
     # are checked across distribution updates; δ = 20 is reached and lost along the way
     "spdl": {"update_frequency": 3000, "update_offset": 3000, "perf_lb": 20.0},
 }
+#: Sizes that keep the neural teachers' checks fast (tiny networks, few iterations), with
+#: which the 600 checked episodes still pass many trainings (and GoalGAN's replays: its
+#: wider noise finds the student's successes).
+SMALL_PARAMS = {
+    "goal-gan": {
+        "generator_layers": (16, 16), "discriminator_layers": (16, 16), "update_size": 20, "train_iters": 5,
+        "batch_size": 8, "state_noise_level": 0.3,
+    },
+    "setter-solver": {
+        "update_frequency": 50, "setter_hidden_size": 8, "judge_hidden_size": 8, "setter_blocks": 1,
+        "setter_layers_per_block": 1,
+    },
+}
 
 
 def registered_teachers() -> list[teachers.Teacher | type[teachers.Teacher]]:
     out: list = []
     for name in teachers.available():
         cls = teachers.get_class(name)
-        if name in REQUIRED_PARAMS:
-            out.append(cls(default_check_spaces(cls)[0], **REQUIRED_PARAMS[name]))
+        params = {**REQUIRED_PARAMS.get(name, {}), **SMALL_PARAMS.get(name, {})}
+        if params:
+            out.append(cls(default_check_spaces(cls)[0], **params))
         else:
             out.append(cls)
     return out
