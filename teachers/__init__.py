@@ -14,6 +14,7 @@ from teachers.alp_gmm import ALPGMMTeacher
 from teachers.base import Teacher
 from teachers.checks import check_teacher
 from teachers.covar_gmm import CovarGMMTeacher
+from teachers.currot import CURROTTeacher
 from teachers.learnability import LearnabilityTeacher
 from teachers.learning_progress import LearningProgressTeacher
 from teachers.plr import PLRTeacher
@@ -27,6 +28,7 @@ from teachers.ucb import UCBTeacher
 __all__ = [
     "ADRTeacher",
     "ALPGMMTeacher",
+    "CURROTTeacher",
     "CovarGMMTeacher",
     "LearnabilityTeacher",
     "LearningProgressTeacher",

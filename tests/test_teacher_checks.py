@@ -36,6 +36,7 @@ REQUIRED_PARAMS = {
 #: which the 600 checked episodes still pass many trainings (and GoalGAN's replays: its
 #: wider noise finds the student's successes).
 SMALL_PARAMS = {
+    "currot": {"n_particles": 30, "episodes_per_update": 10, "n_ball_samples": 20, "n_projections": 20, "delta": 20.0},
     "goal-gan": {
         "generator_layers": (16, 16), "discriminator_layers": (16, 16), "update_size": 20, "train_iters": 5,
         "batch_size": 8, "state_noise_level": 0.3,
