@@ -3,6 +3,8 @@
 Writes to ``--out`` (default ``benchmarks/results/teachers/``):
 
 - ``results.json``: every run's learning curve (% mastered vs episodes) and teacher time;
+  it and ``results.md`` are rewritten after every run (``"complete": false`` and a
+  "Partial" note until the last one), so a benchmark cut short keeps what finished;
 - ``results.md``: the command that wrote it, then % mastered at a few checkpoints, mean ± std
   over seeds, the ratio to Random at the end, and each teacher's own time per episode
   (``sample`` + ``update`` only);
@@ -79,7 +81,16 @@ ALL_STUDENTS = {**STUDENTS, **BANDIT_STUDENTS}
 #: Parameters the benchmark passes unless ``--params`` overrides them. ADR's thresholds are
 #: required and in score units: the grid students score their competence in [0, 1] (+ noise),
 #: so a bound widens once its tasks average ≥ 0.5 and shrinks when they average ≤ 0.1.
-DEFAULT_PARAMS: dict[str, dict[str, Any]] = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1}}
+#: CURROT's δ and SPDL's ``perf_lb`` are in score (SPDL: value) units too: 0.5, the competence
+#: at which ADR widens. SPDL's schedule is in env steps; the grid students report 100 steps
+#: per episode, so 20k episodes are 2M steps, and an update every 5,000 steps after 20,000
+#: gives SPDL as many updates per run (about 400) as TeachMyAgent's 50,000 / 200,000 over its
+#: 20M-step runs.
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1},
+    "currot": {"delta": 0.5},
+    "spdl": {"perf_lb": 0.5, "update_frequency": 5000, "update_offset": 20000},
+}
 
 
 def teacher_entry(entry: str) -> str:
@@ -247,16 +258,30 @@ def main(argv: list[str] | None = None) -> None:
         for seed in args.seeds
     ]
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = shlex.join(["python", "scripts/benchmark_teachers.py", *(sys.argv[1:] if argv is None else argv)])
+    results: list[dict[str, Any]] = []
+
+    def write(done: bool) -> str:
+        """results.json and results.md of the runs finished so far (``done``: all of them)."""
+        data = {"args": {**vars(args), "out": str(args.out)}, "complete": done, "n_jobs": len(jobs), "runs": results}
+        (args.out / "results.json").write_text(json.dumps(data, indent=1))
+        table = markdown_table(results) + bandit_tables(results)
+        status = "" if done else f" Partial: {len(results)} of {len(jobs)} runs finished."
+        (args.out / "results.md").write_text(f"Written by `{command}`.{status}\n\n{table}")
+        return table
+
+    # Results are written after every run, so a long benchmark cut short leaves what finished.
     if args.workers > 1:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            results = list(pool.map(run_one, jobs))
+            for result in pool.map(run_one, jobs):
+                results.append(result)
+                write(False)
     else:
-        results = [run_one(job) for job in jobs]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps({"args": {**vars(args), "out": str(args.out)}, "runs": results}, indent=1))
-    table = markdown_table(results) + bandit_tables(results)
-    command = shlex.join(["python", "scripts/benchmark_teachers.py", *(sys.argv[1:] if argv is None else argv)])
-    (args.out / "results.md").write_text(f"Written by `{command}`.\n\n{table}")
+        for job in jobs:
+            results.append(run_one(job))
+            write(False)
+    table = write(True)
     plot_curves(results, args.out / "curves.png")
     print(table)
     print(f"wrote {args.out}/results.json, results.md, curves.png")

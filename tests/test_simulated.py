@@ -150,7 +150,7 @@ def test_benchmark_script_writes_json_table_and_plot(tmp_path, monkeypatch):
          "--episodes", "300", "--eval-every", "100", "--workers", "1", "--out", str(tmp_path)]
     )
     data = json.loads((tmp_path / "results.json").read_text())
-    assert len(data["runs"]) == 2 * 2 * 2
+    assert len(data["runs"]) == 2 * 2 * 2 and data["complete"] and data["n_jobs"] == 8
     run = data["runs"][0]
     assert run["episodes"] == [0, 100, 200, 300] and len(run["mastered_pct"]) == 4
     adr = next(r for r in data["runs"] if r["teacher"] == "adr")
