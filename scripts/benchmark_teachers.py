@@ -3,8 +3,11 @@
 Writes to ``--out`` (default ``benchmarks/results/teachers/``):
 
 - ``results.json``: every run's learning curve (% mastered vs episodes) and teacher time;
-- ``results.md``: % mastered at a few checkpoints, mean ± std over seeds, the ratio to Random
-  at the end, and each teacher's own time per episode (``sample`` + ``update`` only);
+  it and ``results.md`` are rewritten after every run (``"complete": false`` and a
+  "Partial" note until the last one), so a benchmark cut short keeps what finished;
+- ``results.md``: the command that wrote it, then % mastered at a few checkpoints, mean ± std
+  over seeds, the ratio to Random at the end, and each teacher's own time per episode
+  (``sample`` + ``update`` only);
 - ``curves.png``: learning curves, mean ± std, one panel per student.
 
 Students are the grid students of :data:`students.simulated.STUDENTS` and the bandit students
@@ -26,6 +29,14 @@ Teachers are built with ``teachers.make`` by name, so any registered teacher wor
 parameters come from ``--params NAME='{"key": value}'`` on top of :data:`DEFAULT_PARAMS`; a
 teacher with an ``initial_task`` parameter (ADR) is given the student's ``easy_task`` unless
 one is passed (expert knowledge ADR requires: it grows from a feasible point).
+
+A teacher entry ``NAME@LABEL`` is a second configuration of ``NAME`` with its own table row:
+its parameters are ``NAME``'s with ``--params NAME@LABEL=...`` on top, e.g. ALP-GMM with a
+bounded ALP memory next to the default one::
+
+    python scripts/benchmark_teachers.py --teachers random alp-gmm alp-gmm@mem100 \\
+        --params 'alp-gmm@mem100={"alp_max_size": 100}' --students grid
+
 ``--expert-knowledge low|high`` fills teacher parameters from what the student declares
 (:mod:`students.expert`: the score range; at ``high`` also the easy-task distribution, e.g.
 ALP-GMM's bootstrap and SPDL's start); ``--params`` win over them.
@@ -36,6 +47,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -69,14 +81,36 @@ ALL_STUDENTS = {**STUDENTS, **BANDIT_STUDENTS}
 #: Parameters the benchmark passes unless ``--params`` overrides them. ADR's thresholds are
 #: required and in score units: the grid students score their competence in [0, 1] (+ noise),
 #: so a bound widens once its tasks average ≥ 0.5 and shrinks when they average ≤ 0.1.
-DEFAULT_PARAMS: dict[str, dict[str, Any]] = {"adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1}}
+#: CURROT's δ and SPDL's ``perf_lb`` are in score (SPDL: value) units too: 0.5, the competence
+#: at which ADR widens. SPDL's schedule is in env steps; the grid students report 100 steps
+#: per episode, so 20k episodes are 2M steps, and an update every 5,000 steps after 20,000
+#: gives SPDL as many updates per run (about 400) as TeachMyAgent's 50,000 / 200,000 over its
+#: 20M-step runs.
+DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
+    "adr": {"max_reward_thr": 0.5, "min_reward_thr": 0.1},
+    "currot": {"delta": 0.5},
+    "spdl": {"perf_lb": 0.5, "update_frequency": 5000, "update_offset": 20000},
+}
+
+
+def teacher_entry(entry: str) -> str:
+    """The registered teacher name of a ``--teachers`` entry (``NAME`` or ``NAME@LABEL``).
+
+    :raises ValueError: for an empty name or label.
+    """
+    name, sep, label = entry.partition("@")
+    if not name or (sep and not label):
+        raise ValueError(f"a teacher entry is NAME or NAME@LABEL, got {entry!r}")
+    return name
 
 
 def run_one(job: tuple) -> dict[str, Any]:
     """One (teacher, student, seed) run; returns its curve and timings (and, for bandit
     students, the frontier measures of :func:`run_bandit_episodes`). ``job`` is ``(teacher,
-    params, student, seed, episodes, eval_every, warmup[, expert_knowledge])``."""
-    teacher_name, params, student_name, seed, episodes, eval_every, warmup, *rest = job
+    params, student, seed, episodes, eval_every, warmup[, expert_knowledge])``; its teacher is
+    a ``--teachers`` entry, and the result's ``teacher`` is that entry (its row label)."""
+    entry, params, student_name, seed, episodes, eval_every, warmup, *rest = job
+    teacher_name = teacher_entry(entry)
     expert = rest[0] if rest else "none"
     student = ALL_STUDENTS[student_name](seed=seed)
     declared = getattr(student, "expert_knowledge", None)
@@ -95,7 +129,8 @@ def run_one(job: tuple) -> dict[str, Any]:
     else:
         result = simulate(teacher, student, episodes, eval_every)
     result.update(
-        teacher=teacher_name,
+        teacher=entry,
+        teacher_name=teacher_name,
         student=student_name,
         seed=seed,
         params=params,
@@ -208,24 +243,45 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/teachers"))
     args = parser.parse_args(argv)
     params = _parse_params(args.params)
-    for name in args.teachers:
+    entry_params = {}
+    for entry in args.teachers:
+        try:
+            name = teacher_entry(entry)
+        except ValueError as err:
+            raise SystemExit(f"--teachers: {err}") from None
         teachers.get_class(name)  # fail fast on unknown names
+        entry_params[entry] = {**params.get(name, {}), **(params.get(entry, {}) if entry != name else {})}
     jobs = [
-        (t, params.get(t, {}), s, seed, args.episodes, args.eval_every, args.warmup, args.expert_knowledge)
+        (t, entry_params[t], s, seed, args.episodes, args.eval_every, args.warmup, args.expert_knowledge)
         for s in args.students
         for t in args.teachers
         for seed in args.seeds
     ]
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    args.out.mkdir(parents=True, exist_ok=True)
+    command = shlex.join(["python", "scripts/benchmark_teachers.py", *(sys.argv[1:] if argv is None else argv)])
+    results: list[dict[str, Any]] = []
+
+    def write(done: bool) -> str:
+        """results.json and results.md of the runs finished so far (``done``: all of them)."""
+        data = {"args": {**vars(args), "out": str(args.out)}, "complete": done, "n_jobs": len(jobs), "runs": results}
+        (args.out / "results.json").write_text(json.dumps(data, indent=1))
+        table = markdown_table(results) + bandit_tables(results)
+        status = "" if done else f" Partial: {len(results)} of {len(jobs)} runs finished."
+        (args.out / "results.md").write_text(f"Written by `{command}`.{status}\n\n{table}")
+        return table
+
+    # Results are written after every run, so a long benchmark cut short leaves what finished.
     if args.workers > 1:
         with ProcessPoolExecutor(max_workers=args.workers) as pool:
-            results = list(pool.map(run_one, jobs))
+            for result in pool.map(run_one, jobs):
+                results.append(result)
+                write(False)
     else:
-        results = [run_one(job) for job in jobs]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "results.json").write_text(json.dumps({"args": {**vars(args), "out": str(args.out)}, "runs": results}, indent=1))
-    table = markdown_table(results) + bandit_tables(results)
-    (args.out / "results.md").write_text(table)
+        for job in jobs:
+            results.append(run_one(job))
+            write(False)
+    table = write(True)
     plot_curves(results, args.out / "curves.png")
     print(table)
     print(f"wrote {args.out}/results.json, results.md, curves.png")

@@ -77,7 +77,12 @@ def test_aic_and_bic_choose_their_own_minimum():
 # ---------------------------------------------------------------- the teacher
 @pytest.mark.parametrize(
     "params",
-    [{}, {"criterion": "bic", "fit_rate": 100, "potential_ks": (1, 3)}, {"initial_dist": {"mean": [0.0, 3.0], "std": 0.5}}],
+    [
+        {},
+        {"criterion": "bic", "fit_rate": 100, "potential_ks": (1, 3)},
+        {"initial_dist": {"mean": [0.0, 3.0], "std": 0.5}},
+        {"alp_max_size": 40, "fit_rate": 100},  # forgets every 40-80 episodes: restores across it
+    ],
 )
 def test_check_teacher(params):
     check_teacher(ALPGMMTeacher(BOX, **params))
@@ -183,8 +188,33 @@ def test_score_scale_does_not_change_the_curriculum():
         ({"initial_dist": {"mean": [0.0, 1.0]}}, "initial_dist"),
         ({"initial_dist": {"mean": [0.0, 1.0], "std": 0.0}}, "std"),
         ({"alp_max_size": 2}, "alp_max_size"),
+        ({"alp_max_size": 0}, "alp_max_size"),
+        ({"alp_max_size": 50.5}, "alp_max_size"),
+        ({"alp_max_size": "100"}, "alp_max_size"),
     ],
 )
 def test_bad_params(params, needle):
     with pytest.raises(ValueError, match=needle):
         ALPGMMTeacher(BOX, **params)
+
+
+def test_bounded_alp_memory_moves_samples_off_mastered_cells():
+    """On the grid student, remembered pre-mastery scores keep the ALP of mastered cells high
+    with the default unbounded memory; with ``alp_max_size`` the nearest neighbour is recent,
+    so fewer samples land on mastered cells and more cells get mastered."""
+    from students.simulated import GridStudent
+
+    share, mastered = {}, {}
+    for max_size in (None, 50):
+        student = GridStudent(seed=0, grid_size=6)
+        t = ALPGMMTeacher(student.task_space, seed=0, alp_max_size=max_size)
+        on_mastered = 0
+        for i in range(3000):
+            task = t.sample()
+            if i >= 1000:
+                on_mastered += student.competence[student._cell(task)[1]] >= student.mastery_threshold
+            score, _ = student.episode(task)
+            t.update(task, score)
+        share[max_size], mastered[max_size] = on_mastered / 2000, student.mastered_pct()
+    assert share[50] < share[None] - 0.1
+    assert mastered[50] > mastered[None]

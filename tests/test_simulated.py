@@ -150,14 +150,36 @@ def test_benchmark_script_writes_json_table_and_plot(tmp_path, monkeypatch):
          "--episodes", "300", "--eval-every", "100", "--workers", "1", "--out", str(tmp_path)]
     )
     data = json.loads((tmp_path / "results.json").read_text())
-    assert len(data["runs"]) == 2 * 2 * 2
+    assert len(data["runs"]) == 2 * 2 * 2 and data["complete"] and data["n_jobs"] == 8
     run = data["runs"][0]
     assert run["episodes"] == [0, 100, 200, 300] and len(run["mastered_pct"]) == 4
     adr = next(r for r in data["runs"] if r["teacher"] == "adr")
     assert adr["params"]["max_reward_thr"] == 0.5 and "initial_task" in adr["params"]
     table = (tmp_path / "results.md").read_text()
-    assert table.count("\n") == 2 + 4 and "| grid-noisy | adr | 2 |" in table
+    assert table.startswith("Written by `python scripts/benchmark_teachers.py --teachers random adr --students grid grid-noisy ")
+    assert table.count("\n") == 2 + 2 + 4 and "| grid-noisy | adr | 2 |" in table
     assert (tmp_path / "curves.png").stat().st_size > 1000
+
+
+def test_benchmark_script_labelled_teacher_entries(tmp_path, monkeypatch):
+    """``NAME@LABEL`` is a second configuration of a teacher with its own row: NAME's params
+    with its own on top."""
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    script = load_script("benchmark_teachers")
+    script.main(
+        ["--teachers", "random", "alp-gmm", "alp-gmm@mem", "--students", "grid", "--seeds", "0",
+         "--episodes", "300", "--eval-every", "100", "--workers", "1", "--out", str(tmp_path),
+         "--params", 'alp-gmm={"fit_rate": 100}', 'alp-gmm@mem={"alp_max_size": 50}']
+    )
+    runs = {r["teacher"]: r for r in json.loads((tmp_path / "results.json").read_text())["runs"]}
+    assert runs["alp-gmm"]["params"] == {"fit_rate": 100}
+    assert runs["alp-gmm@mem"]["params"] == {"fit_rate": 100, "alp_max_size": 50}
+    assert runs["alp-gmm@mem"]["teacher_name"] == "alp-gmm"
+    table = (tmp_path / "results.md").read_text()
+    assert "| grid | alp-gmm@mem | 1 |" in table and "| grid | alp-gmm | 1 |" in table
+    for bad in ("alp-gmm@", "@mem"):
+        with pytest.raises(SystemExit, match="NAME@LABEL"):
+            script.main(["--teachers", bad, "--out", str(tmp_path)])
 
 
 def test_benchmark_script_runs_bandit_students(tmp_path, monkeypatch):
