@@ -30,7 +30,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--episodes", type=int, default=100_000, help="episodes per student (default 100k)")
     p.add_argument("--pretest-episodes", type=int, default=10_000,
                    help="ALP-GMM episodes before AGAIN's pre-test; the classroom's KC period (default 10k, [MA] toy epoch)")
-    p.add_argument("--eval-every", type=int, default=5_000, help="% mastered measured every N episodes")
+    p.add_argument("--eval-every", type=int, default=5_000, help="%% mastered measured every N episodes")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--start-cubes", type=int, nargs="*", default=None,
                    help="student types to draw from (start cube indices); default: all 400 cubes")
