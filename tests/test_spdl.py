@@ -143,14 +143,19 @@ def test_std_floor_applies_far_from_the_target():
 
 
 def test_state_restores_mid_buffer():
+    # Issue #13's criterion: restored mid-training (after an update, mid-buffer), the next 100
+    # tasks, across more updates, are the uninterrupted teacher's.
     t = _teacher()
-    _run(t, lambda task: float(task[1]), 25)
+    _run(t, lambda task: float(task[1]), 45)
+    assert t.n_distribution_updates >= 1
     state = t.state_dict()
     u = SPDLTeacher.from_state_dict(BOX, state)
-    value = lambda task: float(task[1]) - 2.0  # noqa: E731
-    for _ in range(30):
+    value = lambda task: float(task[1]) + 3.0  # noqa: E731  (above δ: it keeps moving)
+    before = t.n_distribution_updates
+    for _ in range(100):
         a, b = t.sample(), u.sample()
         assert np.array_equal(a, b)
         t.update(a, 0.0, value=value(a), steps=100)
         u.update(b, 0.0, value=value(b), steps=100)
     assert np.array_equal(t.params_x, u.params_x)
+    assert t.n_distribution_updates >= before + 5
