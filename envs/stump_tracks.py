@@ -23,7 +23,6 @@ track's end or after 2000 steps (``max_episode_steps``). Success: episode return
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import gymnasium as gym
@@ -44,15 +43,20 @@ from envs.walker.terrain import (
     build_terrain,
     generate_stumps,
 )
+from envs.walker.world import (
+    FALL_REWARD,
+    FPS,
+    INITIAL_PUSH,
+    LIDAR_COUNT,
+    LIDAR_RANGE,
+    POSITION_ITERATIONS,
+    VELOCITY_ITERATIONS,
+    VIEWPORT_H,
+    VIEWPORT_W,
+)
 
 __all__ = ["StumpTracksEnv"]
 
-FPS = 50
-LIDAR_COUNT = 10
-LIDAR_RANGE = 160 / SCALE
-INITIAL_PUSH = 5.0
-FALL_REWARD = -100.0
-VIEWPORT_W, VIEWPORT_H = 600, 400
 
 
 class _Lidar(b2.rayCastCallback):
@@ -104,12 +108,7 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
         self.observation_space = spaces.Box(np.array(low, np.float32), np.array(high, np.float32), dtype=np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, shape=(body_spec.action_dim,), dtype=np.float32)
         # Lidar ray directions: a fan from straight down to 1.35 rad forward (TeachMyAgent's walkers).
-        lidar = body_spec.lidar
-        self._lidar_dirs = [
-            (math.sin(lidar.span * i / LIDAR_COUNT + lidar.offset) * LIDAR_RANGE,
-             -math.cos(lidar.span * i / LIDAR_COUNT + lidar.offset) * LIDAR_RANGE)
-            for i in range(LIDAR_COUNT)
-        ]
+        self._lidar_dirs = body_spec.lidar.rays(LIDAR_COUNT, LIDAR_RANGE)
         self._torque_cost = body_spec.torque_penalty * 80.0  # TeachMyAgent: 80, the original torque
         self.world = None
         self.terrain = None
@@ -155,7 +154,7 @@ class StumpTracksEnv(ParameterizedEnv, TaskEzPickle):
     def _step_episode(self, action):
         walker = self.walker
         effort = walker.apply_action(action)
-        self.world.Step(1.0 / FPS, 6 * 30, 2 * 30)
+        self.world.Step(1.0 / FPS, VELOCITY_ITERATIONS, POSITION_ITERATIONS)
         state = walker.head_state() + walker.proprioception() + self._lidar_scan()
         x = walker.head.position[0]
         shaping = 130.0 * x / SCALE

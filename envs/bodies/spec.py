@@ -45,6 +45,11 @@ class LidarSpec:
     span: float
     offset: float = 0.0
 
+    def rays(self, count: int, length: float) -> list[tuple[float, float]]:
+        """The ``count`` rays' ``(dx, dy)`` vectors of the given length (metres)."""
+        angles = [self.span * i / count + self.offset for i in range(count)]
+        return [(math.sin(a) * length, -math.cos(a) * length) for a in angles]
+
 
 #: TeachMyAgent Parkour's lidar configurations per kind: ``"down"`` (1.5, 0) for walkers,
 #: ``"up"`` (2.3, 1.5) for climbers, ``"full"`` (pi, 0) for swimmers

@@ -52,15 +52,20 @@ from envs.parkour.terrain import (
 )
 from envs.parkour.water import WaterForces
 from envs.walker.terrain import GROUND_Y, SCALE, TERRAIN_STEP
+from envs.walker.world import (
+    FALL_REWARD,
+    FPS,
+    INITIAL_PUSH,
+    LIDAR_COUNT,
+    LIDAR_RANGE,
+    POSITION_ITERATIONS,
+    VELOCITY_ITERATIONS,
+    VIEWPORT_H,
+    VIEWPORT_W,
+)
 
 __all__ = ["ParkourEnv"]
 
-FPS = 50
-LIDAR_COUNT = 10
-LIDAR_RANGE = 160 / SCALE
-INITIAL_PUSH = 5.0
-FALL_REWARD = -100.0
-VIEWPORT_W, VIEWPORT_H = 600, 400
 HANG_STEPS = 5
 _TERRAIN_BITS = GROUND_CATEGORY | CREEPER_CATEGORY | WATER_CATEGORY
 #: What body parts (and grip sensors) touch: the ground and ceiling (solid) and the creepers
@@ -125,11 +130,7 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
         obs_dim = 6 + self.body_spec.state_dim + 2 * LIDAR_COUNT
         self.observation_space = spaces.Box(-np.inf, np.inf, shape=(obs_dim,), dtype=np.float32)
         self.action_space = spaces.Box(-1.0, 1.0, shape=(n_motors + n_sensors,), dtype=np.float32)
-        span, offset = self.body_spec.lidar.span, self.body_spec.lidar.offset
-        self._lidar_dirs = [
-            (math.sin(span * i / LIDAR_COUNT + offset) * LIDAR_RANGE, -math.cos(span * i / LIDAR_COUNT + offset) * LIDAR_RANGE)
-            for i in range(LIDAR_COUNT)
-        ]
+        self._lidar_dirs = self.body_spec.lidar.rays(LIDAR_COUNT, LIDAR_RANGE)
         self._lidars = [_Lidar() for _ in range(LIDAR_COUNT)]
         self.world = None
         self.agent: Body | None = None
@@ -201,7 +202,7 @@ class ParkourEnv(ParameterizedEnv, TaskEzPickle):
         if self._dead:
             action = np.zeros_like(action)
         effort = agent.apply_action(action)
-        self.world.Step(1.0 / FPS, 6 * 30, 2 * 30)
+        self.world.Step(1.0 / FPS, VELOCITY_ITERATIONS, POSITION_ITERATIONS)
         agent.update_grasps()
         self._water.apply(self.water_y, FPS)
         head = agent.head
