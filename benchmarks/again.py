@@ -15,14 +15,14 @@ import time
 from typing import Any
 
 import numpy as np
-from scipy import stats
 
 from students.classroom import classroom_student
+from students.experiments.report import welch_test
 from students.simulated.classroom_toy import ClassroomToyStudent
 from teachers.classroom import Classroom
 from teachers.registry import make as make_teacher
 
-__all__ = ["population", "run_again_benchmark", "run_toy_student", "summarize", "table_markdown"]
+__all__ = ["population", "run_again_benchmark", "run_toy_student", "summarize", "table_markdown", "welch_p"]
 
 
 def population(
@@ -177,6 +177,13 @@ def run_again_benchmark(
     }
 
 
+def welch_p(a: np.ndarray, b: np.ndarray) -> float:
+    """Welch's t-test p-value (:func:`students.experiments.report.welch_test`), NaN where it is
+    not defined (one seed, no variance)."""
+    p, _ = welch_test(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    return float("nan") if p is None else p
+
+
 def summarize(curves: dict[str, list[list[float]]]) -> dict[str, Any]:
     """Final % mastered per teacher (mean, std, n) and AGAIN's ratio to each other teacher
     with Welch's t-test p-value (two-sided)."""
@@ -185,7 +192,7 @@ def summarize(curves: dict[str, list[list[float]]]) -> dict[str, Any]:
                                "n": len(v)} for k, v in final.items()}  # fmt: skip
     for other in ("alp-gmm", "random"):
         a, b = final["again"], final[other]
-        p = float(stats.ttest_ind(a, b, equal_var=False).pvalue) if len(a) > 1 else float("nan")
+        p = welch_p(a, b)
         out[f"again_vs_{other}"] = {"ratio": float(a.mean() / b.mean()) if b.mean() > 0 else float("inf"), "welch_p": p}
     return out
 
@@ -233,9 +240,9 @@ def summarize_run_groups(root: str, out_png: str | None = None) -> dict[str, Any
                "last2_mean": float(last2.mean()), "curve_mean": c.mean(0).tolist(), "curves": c.tolist()}  # fmt: skip
         if name != "alp-gmm" and len(base) > 1:
             row["ratio_final"] = float(final.mean() / base.mean()) if base.mean() > 0 else float("inf")
-            row["welch_p_final"] = float(stats.ttest_ind(final, base, equal_var=False).pvalue)
+            row["welch_p_final"] = welch_p(final, base)
             row["ratio_last2"] = float(last2.mean() / base2.mean()) if base2.mean() > 0 else float("inf")
-            row["welch_p_last2"] = float(stats.ttest_ind(last2, base2, equal_var=False).pvalue)
+            row["welch_p_last2"] = welch_p(last2, base2)
         summary["groups"][name] = row
     if out_png is not None:
         import matplotlib

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout: benchmarks/
 
-from benchmarks.again import run_again_benchmark, table_markdown  # noqa: E402
+from benchmarks.again import run_again_benchmark, table_markdown, welch_p  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,7 +68,6 @@ def plot(result: dict, path: Path) -> None:
 def report_markdown(result: dict, png: str) -> str:
     """The committed report: command, setup, final table, AGAIN / ALP-GMM at every evaluation."""
     import numpy as np
-    from scipy import stats
 
     c = result["config"]
     cur = {k: np.asarray(v) for k, v in result["curves"].items()}
@@ -77,7 +76,7 @@ def report_markdown(result: dict, png: str) -> str:
         if e == 0:
             continue
         a, b, r = cur["again"][:, i], cur["alp-gmm"][:, i], cur["random"][:, i]
-        p = stats.ttest_ind(a, b, equal_var=False).pvalue if a.std() + b.std() > 0 else float("nan")
+        p = welch_p(a, b)
         ratio = a.mean() / b.mean() if b.mean() > 0 else float("nan")
         rows.append(f"| {e} | {a.mean():.1f} | {b.mean():.1f} | {r.mean():.1f} | {ratio:.2f} | {p:.2g} |")
     matched = sum(

@@ -255,3 +255,14 @@ def test_point_gate_drift_is_a_veering_body():
     assert xs[0.02] - xs[0.0] == pytest.approx(0.2, abs=1e-5) and xs[-0.02] - xs[0.0] == pytest.approx(-0.2, abs=1e-5)
     with pytest.raises(ValueError, match="drift"):
         gym.make("teachrl/PointGate-v0", drift=0.5)
+
+
+def test_benchmark_welch_p_is_the_reports_test():
+    from scipy import stats
+
+    from benchmarks.again import welch_p
+
+    a, b = np.array([30.0, 28.0, 33.0, 25.0]), np.array([24.0, 23.0, 25.5, 24.5])
+    assert welch_p(a, b) == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
+    assert np.isnan(welch_p(a[:1], b))  # one seed
+    assert np.isnan(welch_p(np.full(3, 2.0), np.full(3, 1.0)))  # no variance
