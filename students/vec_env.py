@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import sys
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection, wait
@@ -191,21 +192,34 @@ class GuardedSubprocVecEnv(SubprocVecEnv):
         self._stop_workers(self.remotes)
 
     def _stop_workers(self, remotes: Sequence[Any]) -> None:
-        for remote in remotes:
+        # "close" goes to every worker first, whether or not it still owes a step reply (after
+        # a crash in step_wait, the workers read before the dead one owe none): a worker reads
+        # its commands in order, so it replies, then exits. One deadline covers all workers,
+        # and pending replies are drained meanwhile so that no worker blocks on a full pipe.
+        connections = [r.connection if isinstance(r, WorkerConnection) else r for r in remotes]
+        for connection in connections:
             try:
-                if self.waiting and isinstance(remote, WorkerConnection):
-                    remote.recv(timeout=self.close_timeout)
-                remote.send(("close", None))
-            except (WorkerCrashedError, TimeoutError, OSError):
-                pass  # dead or stuck: terminated below
+                connection.send(("close", None))
+            except OSError:
+                pass  # the worker is gone: nothing to ask
         self.waiting = False
-        for process in self.processes:
-            process.join(timeout=self.close_timeout)
+        deadline = time.monotonic() + self.close_timeout
+        open_connections = list(connections)
+        while any(p.is_alive() for p in self.processes) and (left := deadline - time.monotonic()) > 0:
+            sentinels = [p.sentinel for p in self.processes if p.is_alive()]
+            for ready in wait(open_connections + sentinels, left):
+                if ready in open_connections:
+                    try:
+                        ready.recv()
+                    except (EOFError, OSError):
+                        open_connections.remove(ready)
         for stop in ("terminate", "kill"):
             alive = [p for p in self.processes if p.is_alive()]
             for process in alive:
                 getattr(process, stop)()
             for process in alive:
                 process.join(timeout=self.close_timeout)
+        for process in self.processes:
+            process.join(timeout=0)  # reap the ones that exited by themselves
         for remote in remotes:
             remote.close()

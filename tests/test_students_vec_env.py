@@ -89,6 +89,23 @@ def test_dead_worker_is_reported_by_every_call_and_close_does_not_block():
     assert not any(p.is_alive() for p in venv.processes)
 
 
+def test_close_after_a_crash_in_step_lets_the_other_workers_exit_by_themselves():
+    # The last worker crashes inside step_wait, after the others' replies were read: they owe
+    # no reply, and close() must still ask them to exit instead of waiting, then terminating.
+    env_fns = [EnvFactory(ECHO, {"crash_at_step": 2, "crash_seed": SEED + 2}) for _ in range(N_ENVS)]
+    venv = GuardedSubprocVecEnv(env_fns, start_method="fork", close_timeout=60.0)
+    try:
+        venv.seed(SEED)
+        venv.reset()
+        with pytest.raises(WorkerCrashedError, match="worker 2 crashed: RuntimeError"):
+            for _ in range(3):
+                venv.step(np.zeros((N_ENVS, 1), np.float32))
+        assert venv.waiting
+    finally:
+        venv.close()
+    assert [p.exitcode for p in venv.processes] == [0, 0, 1]  # not killed by a signal
+
+
 def test_stuck_worker_is_terminated_by_close():
     venv = GuardedSubprocVecEnv([EnvFactory(ECHO) for _ in range(2)], start_method="fork", close_timeout=0.5)
     venv.reset()
