@@ -30,10 +30,13 @@ __all__ = ["GoalGANTeacher"]
 #: oldest first): a loop that samples without ever updating cannot grow the state forever.
 MAX_PENDING = 1024
 
+Dense = list[tuple[torch.Tensor, torch.Tensor]]
+
 
 class _MLP(nn.Module):
     """Dense layers with Glorot-uniform weights from ``rng`` (TF1's ``xavier_initializer``, the
-    default of rllab-curriculum's ``FCGAN``) and zero biases."""
+    default of rllab-curriculum's ``FCGAN``) and zero biases. Its parameters are views of
+    :attr:`flat` (weights stored transposed), for the hand-written training passes."""
 
     def __init__(
         self,
@@ -52,62 +55,106 @@ class _MLP(nn.Module):
         if out is not None:
             layers.append(out)
         self.net = nn.Sequential(*layers)
+        # Every weight and bias is a view of one flat vector, and so is its gradient, so that
+        # an optimizer step is a few operations on two vectors instead of a few per tensor.
+        # A weight is stored transposed (``Wᵀ``, in × out, contiguous): the layout the
+        # hand-written passes multiply by without transposing.
+        linears = [m for m in self.net if isinstance(m, nn.Linear)]
+        self.flat = torch.cat([t.reshape(-1) for m in linears for t in (m.weight.detach().t(), m.bias.detach())])
+        self.flat_grad = torch.zeros_like(self.flat)
+        #: ``(Wᵀ, b)`` per layer, views of :attr:`flat`; :attr:`grads`: the same of :attr:`flat_grad`.
+        self.layers: Dense = []
+        self.grads: Dense = []
+        start = 0
+        for m in linears:
+            n_out, n_in = m.weight.shape
+            views = []
+            for vector in (self.flat, self.flat_grad):
+                views.append((vector[start : start + n_in * n_out].view(n_in, n_out), vector[start + n_in * n_out : start + (n_in + 1) * n_out]))
+            start += (n_in + 1) * n_out
+            m.weight, m.bias = nn.Parameter(views[0][0].t()), nn.Parameter(views[0][1])
+            self.layers.append(views[0])
+            self.grads.append(views[1])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x)
 
 
-Dense = list[tuple[torch.Tensor, torch.Tensor]]
-
-
-def _dense(net: _MLP) -> Dense:
-    """The (weight, bias) pairs of an :class:`_MLP`'s linear layers, in order."""
-    return [(m.weight, m.bias) for m in net.net if isinstance(m, nn.Linear)]
-
-
-def _forward(layers: Dense, x: torch.Tensor, slope: float, tanh: bool = False) -> tuple[torch.Tensor, list[torch.Tensor]]:
+def _forward(layers: Dense, x: torch.Tensor, slope: float, tanh: torch.Tensor | None = None) -> Any:
     """An :class:`_MLP`'s output for ``x`` (hidden activation leaky-ReLU(``slope``), ReLU for
-    0; ``tanh`` on the output or none) and the cache :func:`_backward` needs (each layer's
-    input; the hidden layers' inputs are the activations)."""
+    0; no output activation) and the cache :func:`_backward` needs (each layer's input; the
+    hidden layers' inputs are the activations). With ``tanh``, the output goes through tanh
+    into that tensor, and only the cache is returned."""
     cache = [x]
     h = x
-    for i, (w, b) in enumerate(layers):
-        h = torch.addmm(b, h, w.t())
+    for i, (w_t, b) in enumerate(layers):
+        h = torch.addmm(b, h, w_t)
         if i < len(layers) - 1:
-            h = torch.nn.functional.leaky_relu(h, slope) if slope else torch.relu(h)
+            h = torch.nn.functional.leaky_relu_(h, slope) if slope else h.relu_()  # h is addmm's own
             cache.append(h)
-    return (torch.tanh(h) if tanh else h), cache
+    if tanh is not None:
+        torch.tanh(h, out=tanh)
+        return cache
+    return h, cache
 
 
 def _backward(
-    layers: Dense, cache: list[torch.Tensor], grad: torch.Tensor, slope: float, weights: bool = True
-) -> tuple[list[torch.Tensor], torch.Tensor]:
+    layers: Dense, cache: list[torch.Tensor], grad: torch.Tensor, slope: float, out: Dense | None = None
+) -> torch.Tensor:
     """Backpropagate ``grad``, the loss's gradient at the last layer's pre-activation output:
-    the gradients of every weight and bias (in ``parameters()`` order; none unless
-    ``weights``) and the gradient at the input. An activation's derivative is read from its
-    output: positive exactly where the input was (ReLU and leaky ReLU, slope < 1)."""
-    grads: list[torch.Tensor] = []
+    write the gradient of every weight and bias into ``out`` (none if ``None``) and return the
+    gradient at the input (``None`` when only the weights' are asked for: it is not computed).
+    An activation's derivative is read from its output (ReLU and leaky ReLU with slope < 1 are
+    positive exactly where their input was): ATen's fused ``*_backward`` kernels, which take
+    the output."""
     for i in reversed(range(len(layers))):
-        w, _ = layers[i]
-        if weights:
-            grads[:0] = [grad.t() @ cache[i], grad.sum(dim=0)]
-        grad = grad @ w
+        w_t, _ = layers[i]
+        if out is not None:
+            torch.mm(cache[i].t(), grad, out=out[i][0])
+            torch.sum(grad, dim=0, out=out[i][1])
+            if i == 0:
+                return None
+        grad = grad @ w_t.t()
         if i > 0:
-            positive = cache[i] > 0
-            grad = grad * positive if not slope else torch.where(positive, grad, grad * slope)
-    return grads, grad
+            if slope:
+                grad = torch.ops.aten.leaky_relu_backward(grad, cache[i], slope, True)
+            else:
+                grad = torch.ops.aten.threshold_backward(grad, cache[i], 0.0)
+    return grad
 
 
-def _rmsprop(params: Any, lr: float) -> torch.optim.RMSprop:
-    """TF1's ``RMSPropOptimizer(lr)`` (``DEFAULT_GAN_CONFIGS``) in torch: decay 0.9, epsilon
-    1e-10, no momentum, and the mean-square accumulator initialised to ones, not zeros (the
-    ``rms`` slot of ``tensorflow/python/training/rmsprop.py``). torch adds epsilon outside the
-    square root, TF1 inside: a difference only where the mean square is near 1e-10."""
-    opt = torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-10, foreach=True)
-    for group in opt.param_groups:
-        for p in group["params"]:
-            opt.state[p] = {"step": torch.tensor(0.0), "square_avg": torch.ones_like(p, memory_format=torch.preserve_format)}
-    return opt
+class _RMSProp:
+    """TF1's ``RMSPropOptimizer(lr)`` (``DEFAULT_GAN_CONFIGS`` of rllab-curriculum's GAN) on
+    one flat parameter vector and its flat gradient: decay 0.9, no momentum, the mean square
+    initialised to ones (the ``rms`` slot of ``tensorflow/python/training/rmsprop.py``) and
+    epsilon 1e-10 inside the square root, as TF1 has it::
+
+        ms = 0.9 ms + 0.1 g²;   θ -= lr · g / sqrt(ms + 1e-10)
+
+    :param param: the parameter vector, updated in place.
+    :param grad: the gradient vector that :meth:`step` reads.
+    :param lr: the learning rate.
+    """
+
+    decay, epsilon = 0.9, 1e-10
+
+    def __init__(self, param: torch.Tensor, grad: torch.Tensor, lr: float) -> None:
+        self.param, self.grad, self.lr = param, grad, lr
+        self.mean_square = torch.ones_like(param)
+        self._scratch = torch.empty_like(param)
+
+    @torch.no_grad()
+    def step(self) -> None:
+        """One update of :attr:`param` from :attr:`grad`."""
+        self.mean_square.mul_(self.decay).addcmul_(self.grad, self.grad, value=1.0 - self.decay)
+        torch.add(self.mean_square, self.epsilon, out=self._scratch).rsqrt_()  # faster than sqrt_, div
+        self.param.addcmul_(self.grad, self._scratch, value=-self.lr)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {"mean_square": self.mean_square.detach().clone()}
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self.mean_square.copy_(state["mean_square"])
 
 
 @register("goal-gan")
@@ -201,7 +248,8 @@ class GoalGANTeacher(Teacher):
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "device": [Satisfies(is_device, "a torch device name such as 'cpu' or 'cuda'")],
     }
-    state_version: ClassVar[int] = 1
+    # 2: the optimizers are TF1 RMSProp on flat vectors ({"mean_square"}), no longer torch's.
+    state_version: ClassVar[int] = 2
     _state_free_params: ClassVar[tuple[str, ...]] = ("device",)  # a CUDA state loads on the CPU
     _state_fields: ClassVar[dict[str, StateField]] = {
         "generator": TorchState(),
@@ -273,8 +321,8 @@ class GoalGANTeacher(Teacher):
         d = self.unit.dim
         self.generator = _MLP((d, *self.generator_layers, d), nn.ReLU(), nn.Tanh(), self.rng, self._device)
         self.discriminator = _MLP((d, *self.discriminator_layers, 1), nn.LeakyReLU(0.1), None, self.rng, self._device)
-        self._g_opt = _rmsprop(self.generator.parameters(), self.learning_rate)
-        self._d_opt = _rmsprop(self.discriminator.parameters(), self.learning_rate)
+        self._g_opt = _RMSProp(self.generator.flat, self.generator.flat_grad, self.learning_rate)
+        self._d_opt = _RMSProp(self.discriminator.flat, self.discriminator.flat_grad, self.learning_rate)
         empty = np.zeros((0, d))
         self._ahead = empty.copy()
         self._queue = empty.copy()
@@ -392,26 +440,29 @@ class GoalGANTeacher(Teacher):
 
     def _gan_steps(self, real: torch.Tensor, target: torch.Tensor, noise: torch.Tensor) -> None:
         """One discriminator and one generator step per row of ``real`` (labelled goals),
-        ``target`` (their discriminator targets, then -1 per generated goal) and ``noise``."""
-        gen, dis = _dense(self.generator), _dense(self.discriminator)
-        g_params, d_params = list(self.generator.parameters()), list(self.discriminator.parameters())
+        ``target`` (their discriminator targets, then -1 per generated goal) and ``noise``.
+
+        The LSGAN losses are means of squares: their gradient at the discriminator's output
+        ``o`` is ``2(o - t)/m`` over ``m`` goals, one fused ``add`` on targets scaled ahead."""
+        gen, dis = self.generator, self.discriminator
+        iters, n_real, b = len(noise), real.shape[1], noise.shape[1]
+        # [real; fake] batches: the real rows written once, each fake batch written in place.
+        batch = torch.cat([real, torch.empty_like(noise)], dim=1)
+        d_scale, g_scale = 2.0 / (n_real + b), 2.0 / b
+        d_offset = target * -d_scale
+        g_offset = torch.full((b, 1), -g_scale, device=noise.device)
         with torch.no_grad():
-            for i in range(len(noise)):
+            for i in range(iters):
                 # The generator does not change before its own step: one forward serves both.
-                fake, g_cache = _forward(gen, noise[i], 0.0, tanh=True)
-                out, d_cache = _forward(dis, torch.cat([real[i], fake]), 0.1)
-                grads, _ = _backward(dis, d_cache, (out - target[i]) * (2.0 / len(out)), 0.1)
-                for p, g in zip(d_params, grads, strict=True):
-                    p.grad = g
+                fake = batch[i, n_real:]
+                g_cache = _forward(gen.layers, noise[i], 0.0, tanh=fake)
+                out, d_cache = _forward(dis.layers, batch[i], 0.1)
+                _backward(dis.layers, d_cache, torch.add(d_offset[i], out, alpha=d_scale), 0.1, out=dis.grads)
                 self._d_opt.step()
-                out, d_cache = _forward(dis, fake, 0.1)
-                _, grad_fake = _backward(dis, d_cache, (out - 1.0) * (2.0 / len(out)), 0.1, weights=False)
-                grads, _ = _backward(gen, g_cache, grad_fake * (1.0 - fake.square()), 0.0)
-                for p, g in zip(g_params, grads, strict=True):
-                    p.grad = g
+                out, d_cache = _forward(dis.layers, fake, 0.1)
+                grad_fake = _backward(dis.layers, d_cache, torch.add(g_offset, out, alpha=g_scale), 0.1)
+                _backward(gen.layers, g_cache, torch.ops.aten.tanh_backward(grad_fake, fake), 0.0, out=gen.grads)
                 self._g_opt.step()
-        for p in (*g_params, *d_params):
-            p.grad = None
 
     # ------------------------------------------------------------------ state and logs
     def _check_state_consistency(self, values: dict[str, Any]) -> None:

@@ -221,18 +221,24 @@ def test_goal_gan_hand_written_gradients_match_autograd():
     target = torch.cat([torch.randint(0, 2, (30, 16), generator=g) * 2.0 - 1.0, -torch.ones(30, 16)], 1)[:, :, None]
     noise = torch.randn(30, 16, 2, generator=g)
     fast._gan_steps(real, target, noise)
+
+    def step(net, loss, opt):
+        """autograd's gradients of ``loss`` into ``net``'s flat gradient (weights stored
+        transposed), then one optimizer step."""
+        weights = [p for p in net.parameters()]
+        grads = torch.autograd.grad(loss, weights)
+        with torch.no_grad():
+            for (w_grad_t, b_grad), w_grad, bias_grad in zip(net.grads, grads[::2], grads[1::2], strict=True):
+                w_grad_t.copy_(w_grad.t())
+                b_grad.copy_(bias_grad)
+        opt.step()
+
     for i in range(30):
         fake = ref.generator(noise[i])
         d_loss = (ref.discriminator(torch.cat([real[i], fake.detach()])) - target[i]).square().mean()
-        ref._d_opt.zero_grad()
-        d_loss.backward()
-        ref._d_opt.step()
-        ref.discriminator.requires_grad_(False)
+        step(ref.discriminator, d_loss, ref._d_opt)
         g_loss = (ref.discriminator(fake) - 1.0).square().mean()
-        ref._g_opt.zero_grad()
-        g_loss.backward()
-        ref._g_opt.step()
-        ref.discriminator.requires_grad_(True)
+        step(ref.generator, g_loss, ref._g_opt)
     fresh = GoalGANTeacher(SPACE, seed=3, **params)
     for net in ("generator", "discriminator"):
         pairs = zip(getattr(fast, net).named_parameters(), getattr(ref, net).parameters(), getattr(fresh, net).parameters(), strict=True)
