@@ -73,7 +73,8 @@ def open_resume(run_dir: str | Path, changes: dict[str, Any] | None = None) -> R
     :param run_dir: the run directory.
     :param changes: config fields to change (:data:`~students.config.RESUME_FIELDS`:
         ``steps``, ``progress_bar``, ``device``); the model, its replay buffer and the RNG
-        states are mapped to ``device`` whatever device saved them.
+        states are mapped to ``device`` whatever device saved them, and ``device="cpu"`` also
+        moves a teacher that ran on CUDA (``teacher_params["device"]``) to the CPU.
     :raises ValueError: naming the device when ``changes["device"]`` cannot be used here.
     :raises RunDirError: (a ``ValueError``) naming the first missing, unreadable, damaged or
         read-only file or folder.
@@ -92,6 +93,7 @@ def open_resume(run_dir: str | Path, changes: dict[str, Any] | None = None) -> R
     except ValueError as err:
         message = str(err) if str(config_path) in str(err) else f"config file {str(config_path)!r}: {err}"
         raise RunDirError(message) from err
+    config = _teacher_device(config, changes.get("device"))
     checkpoint = read_checkpoint(run_dir / CHECKPOINT_DIR)
     if checkpoint is None:
         raise RunDirError(f"cannot resume {str(run_dir)!r}: it has no checkpoint ({run_dir / 'checkpoints' / 'latest.json'} is missing)")
@@ -100,6 +102,29 @@ def open_resume(run_dir: str | Path, changes: dict[str, Any] | None = None) -> R
     check_writable(run_dir)
     model = _load_model(config, checkpoint)
     return Resume(run_dir, config, checkpoint, test_set, model)
+
+
+def _teacher_device(config: RunConfig, device: str | None) -> RunConfig:
+    """``config`` with its teacher moved to the CPU when the resume asks for ``device="cpu"``
+    and the teacher ran on CUDA (a neural teacher's ``device``; its state loads on any
+    device). A CUDA teacher on a machine without CUDA is an error that says how to resume.
+
+    :raises ValueError: the teacher's device is CUDA, torch sees none, and ``device`` is not
+        ``"cpu"``.
+    """
+    teacher_device = config.teacher_params.get("device")
+    if not (isinstance(teacher_device, str) and teacher_device.startswith("cuda")):
+        return config
+    if device == "cpu":
+        return config.replace(teacher_params={**config.teacher_params, "device": "cpu"})
+    import torch
+
+    if not torch.cuda.is_available():
+        raise ValueError(
+            f"the run's teacher uses device {teacher_device!r} but torch sees no CUDA device here; "
+            "resume with --device cpu to move the student and the teacher to the CPU"
+        )
+    return config
 
 
 def _load_model(config: RunConfig, checkpoint: Checkpoint) -> Any:

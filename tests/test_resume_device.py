@@ -10,6 +10,7 @@ import random
 import numpy as np
 import pytest
 import torch
+import yaml
 from stable_baselines3 import SAC
 
 from students.checkpoint import get_rng_states, latest_checkpoint, set_rng_states
@@ -102,3 +103,39 @@ def test_resume_across_devices(tmp_path, saved, resumed):
     assert second.steps == 256 and second.model.device.type == resumed
     assert second.model.replay_buffer.device.type == resumed
     assert all(p.device.type == resumed for p in second.model.policy.parameters())
+
+
+def goal_gan_run(tmp_path, teacher_device: str):
+    """A finished tiny PPO run under a small GoalGAN, whose config.yaml then says the teacher
+    ran on ``teacher_device`` (as a run made on a CUDA machine would)."""
+    result = run_curriculum(dict(
+        env=ECHO, teacher="goal-gan", student="ppo", device="cpu", wandb_mode="disabled",
+        teacher_params={"generator_layers": [8], "discriminator_layers": [8], "update_size": 4, "train_iters": 2},
+        student_params={"n_steps": 32, "batch_size": 32, "n_epochs": 1},
+        steps=64, n_envs=2, eval_every=0, checkpoint_every=0, run_dir=str(tmp_path / "run"),
+    ), log=None)
+    path = result.run_dir / "config.yaml"
+    saved = yaml.safe_load(path.read_text())
+    saved["teacher_params"]["device"] = teacher_device
+    path.write_text(yaml.safe_dump(saved, sort_keys=False))
+    return result
+
+
+def test_resume_with_device_cpu_moves_a_cuda_teacher_to_the_cpu(tmp_path, monkeypatch):
+    first = goal_gan_run(tmp_path, "cuda")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    second = run_curriculum({"steps": 128, "device": "cpu"}, resume=first.run_dir, log=None)
+    assert second.steps == 128
+    assert second.teacher.device == "cpu"
+    assert RunConfig.from_yaml(first.run_dir / "config.yaml").teacher_params["device"] == "cpu"
+
+
+def test_resume_of_a_cuda_teacher_without_cuda_says_to_use_device_cpu(tmp_path, capsys, monkeypatch):
+    first = goal_gan_run(tmp_path, "cuda:0")
+    before = {p.name: p.read_bytes() for p in first.run_dir.iterdir() if p.is_file()}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    script = load_script("train")
+    assert script.main(["--resume", str(first.run_dir), "--steps", "128", "--no-progress-bar"]) == 2
+    err = capsys.readouterr().err
+    assert "teacher uses device 'cuda:0'" in err and "--device cpu" in err
+    assert {p.name: p.read_bytes() for p in first.run_dir.iterdir() if p.is_file()} == before
