@@ -9,11 +9,17 @@ import pytest
 from gymnasium import spaces
 
 import teachers
+from students.classroom import classroom_student
 from students.simulated.classroom_toy import ClassroomToyStudent
 from teachers.again import HANDOVER_WINDOW, T_PERIOD, AGAINTeacher
 from teachers.checks import parametrize_with_checks
-from students.classroom import classroom_student
-from teachers.classroom import Classroom, ClassroomStudent, component_rewards, example_classroom, task_origins
+from teachers.classroom import (
+    Classroom,
+    ClassroomStudent,
+    component_rewards,
+    example_classroom,
+    task_origins,
+)
 
 BOX = spaces.Box(low=np.array([-3.0, 0.0], dtype=np.float32), high=np.array([3.0, 6.0], dtype=np.float32))
 UNIT = spaces.Box(low=np.zeros(2), high=np.ones(2), dtype=np.float64)
