@@ -104,7 +104,8 @@ def build_toy_classroom(
         rec = run_toy_student(teacher, student, episodes, eval_every=episodes, kc_every=kc_every, record=True)
         entry = classroom_student(
             f"toy-{i}-cube{params['start_cube']}", rec["kc_episodes"], rec["kc"], rec["final_test"],
-            rec["snapshots"], rec["tasks"], rec["rewards"], params,
+            rec["snapshots"], rec["tasks"], rec["rewards"], params, teacher.random_task_ratio,
+            float(np.prod(space.high - space.low)),
         )
         finals.append(rec["mastered_pct"][-1])
         if any((s["lp"] > 0.2).any() for s in entry.snapshots):

@@ -26,6 +26,7 @@ Gaussian of mean ALP above the threshold ([MA] keeps only such students).
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,12 +36,15 @@ import numpy as np
 import yaml
 
 from students.run_dir import CONFIG_FILE, JSONL_FILES, TEST_SET_FILE, read_jsonl
-from teachers.classroom import Classroom, ClassroomStudent, component_rewards
+from teachers.alp_gmm import ALPGMMTeacher
+from teachers.classroom import Classroom, ClassroomStudent, component_rewards, task_origins
 
 __all__ = ["build_classroom", "classroom_student", "find_runs", "student_from_run"]
 
 #: Teachers whose snapshots are ALP-GMM mixtures (fitted on (task, ALP)).
 ALP_GMM_TEACHERS = ("alp-gmm", "alp_gmm", "ALPGMMTeacher")
+#: ALP-GMM's uniform share when a run's config does not name one (the class default).
+DEFAULT_RANDOM_TASK_RATIO = float(inspect.signature(ALPGMMTeacher).parameters["random_task_ratio"].default)
 
 
 def classroom_student(
@@ -52,8 +56,14 @@ def classroom_student(
     tasks: np.ndarray,
     rewards: np.ndarray,
     params: dict[str, Any] | None = None,
+    random_task_ratio: float = DEFAULT_RANDOM_TASK_RATIO,
+    volume: float = 1.0,
 ) -> ClassroomStudent:
     """One classroom entry from a recorded ALP-GMM run.
+
+    Each snapshot keeps the source (:func:`teachers.classroom.task_origins`: a component,
+    or -1 for a uniform draw) and reward of every episode that followed its fit, from which
+    AGAIN computes [MA]'s reference rewards, and the per-component summaries.
 
     :param student_id: its name.
     :param kc_episodes: episodes at which the KC vectors were measured.
@@ -64,6 +74,8 @@ def classroom_student(
     :param tasks: ``(E, d)`` every episode's task, in order.
     :param rewards: ``(E,)`` their scores (the teacher's scores).
     :param params: free information stored with the student.
+    :param random_task_ratio: the run's ALP-GMM uniform share (default ALP-GMM's, 0.2).
+    :param volume: the volume of the task box (raw units).
     """
     tasks = np.asarray(tasks, dtype=np.float64)
     rewards = np.asarray(rewards, dtype=np.float64)
@@ -71,12 +83,16 @@ def classroom_student(
     out = []
     for i, (episode, g) in enumerate(kept):
         end = kept[i + 1][0] if i + 1 < len(kept) else len(rewards)
-        mean, count = component_rewards(g["means"], g["covariances"], g["lp"], tasks[episode:end], rewards[episode:end])
+        w_tasks, w_rewards = tasks[episode:end], rewards[episode:end]
+        mean, count = component_rewards(g["means"], g["covariances"], g["lp"], w_tasks, w_rewards,
+                                        random_task_ratio=random_task_ratio, volume=volume)  # fmt: skip
+        origins = task_origins(g["means"], g["covariances"], g["lp"], w_tasks, random_task_ratio, volume)
         out.append({
             "episode": episode, "means": np.asarray(g["means"], dtype=np.float64),
             "covariances": np.asarray(g["covariances"], dtype=np.float64),
             "weights": np.asarray(g["weights"], dtype=np.float64), "lp": np.asarray(g["lp"], dtype=np.float64),
             "reward_mean": mean, "reward_count": count.astype(np.float64),
+            "origins": origins, "rewards": w_rewards.copy(),
         })
     return ClassroomStudent(
         str(student_id), np.asarray(kc_episodes, dtype=np.int64), np.atleast_2d(np.asarray(kc, dtype=np.float64)),
@@ -131,10 +147,15 @@ def student_from_run(run_dir: str | Path) -> tuple[ClassroomStudent, dict[str, A
             mixtures.append((int(s["episode"]), g))
     if not mixtures:
         raise _refuse(run_dir, "no ALP-GMM mixture in teacher.jsonl (too short, or teacher_log_every too long)")
+    teacher_params = config.get("teacher_params") or {}
+    if space.get("low") is None or space.get("high") is None:
+        raise _refuse(run_dir, f"no task_space bounds in {CONFIG_FILE}")
+    volume = float(np.prod(np.asarray(space["high"], dtype=np.float64) - np.asarray(space["low"], dtype=np.float64)))
     student = classroom_student(
         run_dir.name, kc_episodes, kc, kc[-1], mixtures, tasks, rewards,
         {"env": config.get("env"), "env_kwargs": config.get("env_kwargs") or {}, "seed": config.get("seed"),
-         "teacher_params": config.get("teacher_params") or {}},
+         "teacher_params": teacher_params},
+        float(teacher_params.get("random_task_ratio", DEFAULT_RANDOM_TASK_RATIO)), volume,
     )
     return student, {"low": space.get("low"), "high": space.get("high"), "test_set": test_set}
 

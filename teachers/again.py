@@ -30,6 +30,9 @@ T_PERIOD = 250
 #: Hand-over: ALPs remembered per last-IN Gaussian, and additions between their ALP
 #: refreshes ([MA] again.py: deque(maxlen=100), refresh when 100 were added).
 HANDOVER_WINDOW = 100
+#: Sampled tasks whose source is remembered until their update (more envs than this in
+#: flight: the oldest fall back to inferring the source from the task).
+MAX_IN_FLIGHT = 1024
 
 
 def _is_classroom(value: Any) -> bool:
@@ -75,8 +78,12 @@ class AGAINTeacher(ALPGMMTeacher):
     mixture (``stop_R`` without ALP-GMM), re-initialising the student after the pre-test
     (``-rap``), ground-truth expert selection (``-gt``) and classroom subsampling (``-cp``).
 
-    Which Gaussian a task came from is inferred from the task (the likeliest source under
-    the current sampling distribution), so several envs may interleave samples and updates.
+    Which Gaussian a task came from (for R's reward list and the hand-over's ALP windows) is
+    recorded when :meth:`sample` draws it, as [MA] records it (``sampled_gaussian_idx``, the
+    ``"egt"`` origin), and looked up when the task comes back to :meth:`update`, so several
+    envs may interleave samples and updates. Only a task this teacher did not sample (or one
+    of more than 1024 in flight) has its source inferred: the likeliest one under the
+    current sampling distribution.
 
     Without ``classroom`` AGAIN is ALP-GMM with a 0.1 uniform share (the reference before its
     pre-test). The IN Gaussians' ALPs and reference rewards are in the classroom runs' score
@@ -88,8 +95,9 @@ class AGAINTeacher(ALPGMMTeacher):
     :param fit_rate: ALP-GMM refit period (episodes). Default 250 ([MA] alp_gmm.py).
     :param potential_ks: ALP-GMM candidate sizes. Default 2..10 ([MA] alp_gmm.py).
     :param criterion: ALP-GMM model selection. Default ``"aic"`` ([MA] alp_gmm.py).
-    :param random_task_ratio: uniform share after the pre-test, with ALP-GMM. Default 0.1
-        ([MA] scripts pass ``-rnd 10``; again.py's own default is 0.02).
+    :param random_task_ratio: uniform share after the pre-test, with ALP-GMM. Default 0.02
+        ([MA] again.py's default, and the README's AGAIN command on the toy env passes
+        ``-rnd 2``; ``-rnd 10`` is what its ALP-GMM commands pass).
     :param nb_em_init: k-means initialisations per ALP-GMM candidate. Default 1.
     :param initial_dist: ALP-GMM's optional initial Gaussian. Default ``None``.
     :param alp_max_size: ALP-GMM's memory bound. Default ``None``.
@@ -140,6 +148,10 @@ class AGAINTeacher(ALPGMMTeacher):
         "_handover_added": Int(low=0),
         # Per pending ALP-GMM episode: the last-IN Gaussian it came from during the hand-over, or -1.
         "_origins": Array("i", ("fit_rate",)),
+        # Tasks sampled and not yet updated (raw units), with their source: (IN Gaussian or -1,
+        # IN mixture index at sampling).
+        "_in_flight_tasks": Array("f", (None, "unit.dim")),
+        "_in_flight_sources": Array("i", (None, 2)),
     }
 
     def __init__(
@@ -150,7 +162,7 @@ class AGAINTeacher(ALPGMMTeacher):
         fit_rate: int = 250,
         potential_ks: Sequence[int] = tuple(range(2, 11)),
         criterion: str = "aic",
-        random_task_ratio: float = 0.1,
+        random_task_ratio: float = 0.02,
         nb_em_init: int = 1,
         initial_dist: dict[str, Any] | None = None,
         alp_max_size: int | None = None,
@@ -190,6 +202,9 @@ class AGAINTeacher(ALPGMMTeacher):
         self._handover_alps: list[np.ndarray] = []
         self._handover_added = 0
         self._origins = np.full(self.fit_rate, -1, dtype=np.int64)
+        self._in_flight_tasks = np.zeros((0, self.unit.dim))
+        self._in_flight_sources = np.zeros((0, 2), dtype=np.int64)
+        self._drawn = (-1, -1)  # source of the task being sampled
         self._niches: list[ProgressNiche] = []
         self._mix: dict[str, np.ndarray] | None = None  # cache of the combined mixture
 
@@ -306,6 +321,16 @@ class AGAINTeacher(ALPGMMTeacher):
         return self.random_task_ratio
 
     # ------------------------------------------------------------------ sampling
+    def sample(self) -> np.ndarray:
+        """Propose the next task and remember which Gaussian drew it (see the class docstring)."""
+        self._drawn = (-1, -1)
+        task = super().sample()
+        if self._replaying:
+            row = np.asarray(task, dtype=np.float64).reshape(1, -1)
+            self._in_flight_tasks = np.concatenate([self._in_flight_tasks, row])[-MAX_IN_FLIGHT:]
+            self._in_flight_sources = np.concatenate([self._in_flight_sources, [self._drawn]])[-MAX_IN_FLIGHT:]
+        return task
+
     def _sample(self) -> np.ndarray:
         self._maybe_random_expert()
         u = self.unit
@@ -313,6 +338,7 @@ class AGAINTeacher(ALPGMMTeacher):
             if self._gmm is None or self.rng.random() < PRETEST_RANDOM_RATIO:
                 return u.low + u.range * self.rng.random(u.dim)
             return self._sample_gmm()
+        self._drawn = (-1, self._in_index)
         if self.rng.random() < self._uniform_ratio:
             return u.low + u.range * self.rng.random(u.dim)
         return self._sample_mixture()
@@ -320,6 +346,7 @@ class AGAINTeacher(ALPGMMTeacher):
     def _sample_mixture(self) -> np.ndarray:
         m = self._mixture()
         i = min(int(np.searchsorted(m["cum_p"], self.rng.random() * m["cum_p"][-1], side="right")), len(m["lp"]) - 1)
+        self._drawn = (i if i < int(m["n_in"]) else -1, self._in_index)
         return m["means"][i] + m["chol"][i] @ self.rng.standard_normal(self.unit.dim)
 
     def non_exploratory_sample(self) -> np.ndarray:
@@ -329,6 +356,20 @@ class AGAINTeacher(ALPGMMTeacher):
         return self._finalize_task(self._sample_mixture())
 
     # ------------------------------------------------------------------ updates
+    def _source(self, task: np.ndarray) -> tuple[int, int]:
+        """``(IN Gaussian or -1, IN mixture index)`` the task was drawn from: as recorded by
+        :meth:`sample` (the oldest matching task in flight), else inferred (:meth:`_origin`)."""
+        if len(self._in_flight_tasks):
+            match = np.flatnonzero((self._in_flight_tasks == task[None]).all(axis=1))
+            if len(match):
+                j = int(match[0])
+                source = self._in_flight_sources[j]
+                self._in_flight_tasks = np.delete(self._in_flight_tasks, j, axis=0)
+                self._in_flight_sources = np.delete(self._in_flight_sources, j, axis=0)
+                return int(source[0]), int(source[1])
+        origin = self._origin(task)
+        return (origin if 0 <= origin < int(self._mixture()["n_in"]) else -1), self._in_index
+
     def _origin(self, task: np.ndarray) -> int:
         """The likeliest source of ``task``: a combined-mixture index, or -1 (uniform)."""
         m = self._mixture()
@@ -343,10 +384,10 @@ class AGAINTeacher(ALPGMMTeacher):
     def _update(self, task: np.ndarray, score: float) -> None:
         self._maybe_random_expert()
         if self._replaying:
-            origin = self._origin(task)
-            from_in = 0 <= origin < int(self._mixture()["n_in"])
-            if self._handover_lp is not None:
-                self._origins[self._n_pending] = origin if from_in else -1
+            origin, mixture = self._source(np.asarray(task, dtype=np.float64))
+            from_in = origin >= 0
+            if self._handover_lp is not None:  # [MA]: ALPs of the last IN mixture's tasks only
+                self._origins[self._n_pending] = origin if from_in and mixture == self._last else -1
             if self.replay == "R" and self._handover_lp is None:
                 if from_in:
                     self._reward_list[:-1] = self._reward_list[1:]
@@ -415,6 +456,8 @@ class AGAINTeacher(ALPGMMTeacher):
                 raise ValueError("AGAINTeacher: state field '_origins' names a Gaussian beyond '_handover_lp'")
             if ho is not None and len(ho) != len(self._classroom.progress_niches(values["_expert"], self.alp_threshold)[-1].lp):
                 raise ValueError("AGAINTeacher: state field '_handover_lp' does not match the last IN mixture")
+        if len(values["_in_flight_tasks"]) != len(values["_in_flight_sources"]) or len(values["_in_flight_tasks"]) > MAX_IN_FLIGHT:
+            raise ValueError("AGAINTeacher: state fields '_in_flight_tasks' and '_in_flight_sources' disagree")
         if any(len(a) > HANDOVER_WINDOW for a in values["_handover_alps"]):
             raise ValueError(f"AGAINTeacher: state field '_handover_alps' holds more than {HANDOVER_WINDOW} ALPs")
 

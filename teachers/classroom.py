@@ -14,8 +14,10 @@ trained with ALP-GMM on the same task space. For each student it keeps what
   ``covariances``, ``weights``, and ``lp``, each component's mean ALP), each with
   ``reward_mean`` / ``reward_count``: the mean and number of the last (at most 50) rewards
   of the episodes that followed the fit and came from that component (see
-  :func:`component_rewards`). From them the reference reward of any set of kept components
-  is computed (:meth:`Classroom.progress_niches`).
+  :func:`component_rewards`), and optionally ``origins`` / ``rewards``: every such
+  episode's source (its component, -1 for a uniform draw; :func:`task_origins`) and reward,
+  as [MA] records them (``tasks_origin``, ``env_train_rewards``). From them the reference
+  reward of any set of kept components is computed (:meth:`Classroom.progress_niches`).
 
 File format (JSON, :data:`FORMAT` / :data:`VERSION`)::
 
@@ -29,7 +31,8 @@ File format (JSON, :data:`FORMAT` / :data:`VERSION`)::
         "final_test": [... n ...],
         "snapshots": [{"episode": 250, "means": [[...]], "covariances": [[[...]]],
                        "weights": [...], "lp": [...],
-                       "reward_mean": [...], "reward_count": [...]}, ...]}]}
+                       "reward_mean": [...], "reward_count": [...],
+                       "origins": [...], "rewards": [...]}, ...]}]}   # the last two optional
 
 ``students/classroom.py`` builds one from run directories (``scripts/build_classroom.py``);
 the simulated benchmark builds its entries directly with :class:`ClassroomStudent`.
@@ -54,6 +57,7 @@ __all__ = [
     "ProgressNiche",
     "component_rewards",
     "mixture_responsibilities",
+    "task_origins",
 ]
 
 FORMAT = "teachrl-classroom"
@@ -94,6 +98,50 @@ def mixture_responsibilities(
     return (logpick[:, None] - 0.5 * ((z**2).sum(-1) + logdet[:, None] + d * math.log(2 * math.pi))).T
 
 
+def task_origins(
+    means: np.ndarray,
+    covariances: np.ndarray,
+    lp: np.ndarray,
+    tasks: np.ndarray,
+    random_task_ratio: float = 0.0,
+    volume: float = 1.0,
+) -> np.ndarray:
+    """The likeliest source of each task of an ALP-GMM teacher: a component, or -1 for its
+    uniform draw.
+
+    [MA] records which Gaussian sampled each task (-1: uniform); run directories do not,
+    so each episode is given to its likeliest source when a task is uniform with
+    probability ``random_task_ratio`` (density ``random_task_ratio / volume``) and else from
+    a component picked ∝ ALP (:func:`mixture_responsibilities`). Without the uniform source
+    the uniform draws (mostly unlearned tasks, reward ~0) would be counted as the nearest
+    component's, pulling its reference reward down (by ~0.09 on the toy classroom, where
+    the ALP-GMM teacher draws 20 % of its tasks uniformly).
+
+    :param means: ``(k, d)`` component means (any units consistent with ``tasks``).
+    :param covariances: ``(k, d, d)``.
+    :param lp: ``(k,)`` mean ALP per component.
+    :param tasks: ``(n, d)``.
+    :param random_task_ratio: the teacher's uniform share (0: none).
+    :param volume: the volume of the task box (same units).
+    :return: ``(n,)`` ints in ``-1 .. k-1``.
+    """
+    means, covariances = np.asarray(means, dtype=np.float64), np.asarray(covariances, dtype=np.float64)
+    lp = np.maximum(np.asarray(lp, dtype=np.float64), 0.0)
+    k = len(lp)
+    tasks = np.asarray(tasks, dtype=np.float64)
+    if len(tasks) == 0 or k == 0:
+        return np.full(len(tasks), -1, dtype=np.int64)
+    pick = lp / lp.sum() if lp.sum() > 0 else np.full(k, 1.0 / k)
+    log_comp = mixture_responsibilities(tasks, means, covariances, pick)
+    origin = np.argmax(log_comp, axis=1)
+    if random_task_ratio >= 1:
+        return np.full(len(tasks), -1, dtype=np.int64)
+    if random_task_ratio > 0:
+        log_uniform = math.log(random_task_ratio / volume) - math.log(1.0 - random_task_ratio)
+        origin = np.where(log_comp.max(axis=1) >= log_uniform, origin, -1)
+    return origin.astype(np.int64)
+
+
 def component_rewards(
     means: np.ndarray,
     covariances: np.ndarray,
@@ -101,13 +149,11 @@ def component_rewards(
     tasks: np.ndarray,
     rewards: np.ndarray,
     last: int = REFERENCE_REWARDS,
+    random_task_ratio: float = 0.0,
+    volume: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and count of the last ``last`` rewards that came from each component.
-
-    [MA] records which Gaussian sampled each task; run directories do not, so each episode
-    is given to the component most likely to have produced its task when components are
-    picked ∝ ALP (:func:`mixture_responsibilities`). Tasks drawn uniformly are attributed
-    too (to their likeliest component), a small bias the reference does not have.
+    """Mean and count of the last ``last`` rewards that came from each component, each
+    episode given to its likeliest source (:func:`task_origins`; uniform draws to none).
 
     :param means: ``(k, d)`` component means (task dimensions, any units consistent with
         ``tasks``).
@@ -116,17 +162,15 @@ def component_rewards(
     :param tasks: ``(n, d)`` the episodes that followed the fit, in order.
     :param rewards: ``(n,)`` their scores.
     :param last: how many of the latest rewards per component count (default 50, [MA]).
+    :param random_task_ratio: the teacher's uniform share (see :func:`task_origins`).
+    :param volume: the volume of the task box.
     :return: ``(reward_mean, reward_count)``, each ``(k,)``; mean 0 where the count is 0.
     """
-    means, covariances = np.asarray(means, dtype=np.float64), np.asarray(covariances, dtype=np.float64)
-    lp = np.maximum(np.asarray(lp, dtype=np.float64), 0.0)
-    k = len(lp)
+    k = len(np.asarray(lp))
     mean, count = np.zeros(k), np.zeros(k, dtype=np.int64)
-    tasks = np.asarray(tasks, dtype=np.float64)
     if len(tasks) == 0 or k == 0:
         return mean, count
-    pick = lp / lp.sum() if lp.sum() > 0 else np.full(k, 1.0 / k)
-    origin = np.argmax(mixture_responsibilities(tasks, means, covariances, pick), axis=1)
+    origin = task_origins(means, covariances, lp, tasks, random_task_ratio, volume)
     rewards = np.asarray(rewards, dtype=np.float64)
     for j in range(k):
         r = rewards[origin == j][-last:]
@@ -223,6 +267,15 @@ class ClassroomStudent:
                 len(snap[key]) != k for key in ("weights", "lp", "reward_mean", "reward_count")
             ):
                 raise ValueError(f"{w}: component arrays do not agree with {k} components in {dim} dimensions")
+            if ("origins" in s) != ("rewards" in s):
+                raise ValueError(f"{w}: 'origins' and 'rewards' go together (one is missing)")
+            if "origins" in s:
+                snap["origins"] = _array(s["origins"], 1, f"{w}: 'origins'")
+                snap["rewards"] = _array(s["rewards"], 1, f"{w}: 'rewards'")
+                o = snap["origins"]
+                if len(o) != len(snap["rewards"]) or (o != np.round(o)).any() or (o < -1).any() or (o >= k).any():
+                    raise ValueError(f"{w}: 'origins' must be one component index in -1..{k - 1} per reward")
+                snap["origins"] = o.astype(np.int64)
             snaps.append(snap)
         if not snaps:
             raise ValueError(f"{where}: no ALP-GMM snapshot")
@@ -348,16 +401,20 @@ class Classroom:
     def progress_niches(self, index: int, alp_threshold: float = 0.2) -> list[ProgressNiche]:
         """[MA] ``load_expert_trajectory``: the expert's GMMs with only their Gaussians of mean
         ALP above ``alp_threshold`` (default 0.2), GMMs left empty dropped; each with its
-        reference reward: the mean of the latest rewards of the kept Gaussians' tasks
-        (count-weighted over the kept Gaussians' last 50 each; [MA] pools the last 50 of
-        the kept ones; 0 if none was seen)."""
+        reference reward: the mean of the last 50 rewards of the kept Gaussians' tasks
+        pooled ([MA]; from the snapshot's ``origins`` / ``rewards``; files without them:
+        count-weighted over the kept Gaussians' last 50 each); 0 if none was seen."""
         out = []
         for s in self.students[index].snapshots:
             keep = s["lp"] > alp_threshold
             if not keep.any():
                 continue
-            n = s["reward_count"][keep]
-            ref = float((s["reward_mean"][keep] * n).sum() / n.sum()) if n.sum() > 0 else 0.0
+            if "origins" in s:
+                r = s["rewards"][np.isin(s["origins"], np.flatnonzero(keep))][-REFERENCE_REWARDS:]
+                ref = float(r.mean()) if len(r) else 0.0
+            else:
+                n = s["reward_count"][keep]
+                ref = float((s["reward_mean"][keep] * n).sum() / n.sum()) if n.sum() > 0 else 0.0
             out.append(ProgressNiche(int(s["episode"]), s["means"][keep], s["covariances"][keep], s["lp"][keep], ref))
         return out
 

@@ -9,10 +9,17 @@ import pytest
 from gymnasium import spaces
 
 import teachers
+from students.classroom import classroom_student
 from students.simulated.classroom_toy import ClassroomToyStudent
 from teachers.again import HANDOVER_WINDOW, T_PERIOD, AGAINTeacher
 from teachers.checks import parametrize_with_checks
-from teachers.classroom import Classroom, ClassroomStudent, component_rewards, example_classroom
+from teachers.classroom import (
+    Classroom,
+    ClassroomStudent,
+    component_rewards,
+    example_classroom,
+    task_origins,
+)
 
 BOX = spaces.Box(low=np.array([-3.0, 0.0], dtype=np.float32), high=np.array([3.0, 6.0], dtype=np.float32))
 UNIT = spaces.Box(low=np.zeros(2), high=np.ones(2), dtype=np.float64)
@@ -108,6 +115,32 @@ def test_component_rewards_attribute_each_task_to_its_gaussian():
     assert count.tolist() == [50, 30] and mean.tolist() == [1.0, 0.5]  # the last 50 of the first
 
 
+def test_uniform_draws_are_no_gaussian_s_and_reference_rewards_pool_the_last_50():
+    # [MA] records -1 for a uniform draw and pools the last 50 rewards of the kept Gaussians.
+    means = np.array([[0.2, 0.2], [0.8, 0.8], [0.5, 0.9]])
+    covs = np.stack([np.eye(2) * 0.01] * 3)
+    far = np.array([[0.95, 0.05]])  # as near the first two Gaussians, far more likely a uniform draw
+    assert task_origins(means, covs, [0.3, 0.4, 0.1], far, random_task_ratio=0.2).tolist() == [-1]
+    assert task_origins(means, covs, [0.3, 0.4, 0.1], far).tolist() == [1]  # no uniform share: picked more
+    tasks = np.vstack([np.repeat(means, [60, 30, 20], axis=0), np.repeat(far, 10, axis=0)])
+    rewards = np.r_[np.zeros(60), np.ones(30), np.full(20, 0.5), np.zeros(10)]
+    mean, count = component_rewards(means, covs, [0.3, 0.4, 0.1], tasks, rewards, random_task_ratio=0.2)
+    assert count.tolist() == [50, 30, 20] and mean.tolist() == [0.0, 1.0, 0.5]  # the far ones are no one's
+    gmm = {"means": means, "covariances": covs, "weights": np.full(3, 1 / 3), "lp": np.array([0.3, 0.4, 0.1])}
+    entry = classroom_student("s", [0], np.zeros((1, 3)), np.ones(3), [(0, gmm)], tasks, rewards, None, 0.2, 1.0)
+    assert entry.snapshots[0]["origins"].tolist() == [0] * 60 + [1] * 30 + [2] * 20 + [-1] * 10
+    room = Classroom.from_dict(Classroom(UNIT.low, UNIT.high, np.zeros((3, 2)), [entry]).to_dict())
+    # kept: the first two; their last 50 pooled: 20 zeros then 30 ones (not 30 / 80, per Gaussian)
+    assert room.progress_niches(0)[0].reference_reward == pytest.approx(0.6)
+    data = room.to_dict()
+    data["students"][0]["snapshots"][0]["origins"][0] = 3
+    with pytest.raises(ValueError, match="'origins' must be one component index in -1..2"):
+        Classroom.from_dict(data)
+    del data["students"][0]["snapshots"][0]["origins"]
+    with pytest.raises(ValueError, match="'origins' and 'rewards' go together"):
+        Classroom.from_dict(data)
+
+
 def _replaying(replay, **kw):
     t = AGAINTeacher(UNIT, seed=0, classroom=_room(**kw.pop("room", {})), replay=replay, k=1, **kw)
     t.set_pretest_results(np.full(3, 1.0))  # expert s1
@@ -143,6 +176,21 @@ def test_r_replay_advances_when_in_rewards_reach_the_reference():
     assert t._in_index == 2
     for _ in range(10):  # uniform-looking tasks far from the niche do not count
         t.update(np.array([0.99, 0.01]), 1.0)
+    assert t._in_index == 2
+
+
+def test_r_replay_counts_a_task_by_the_gaussian_that_drew_it_even_after_a_change():
+    # Two envs: a task drawn from IN mixture 0 comes back after R moved to mixture 1. [MA]
+    # records its origin ("egt"): it is an IN reward, though far from mixture 1's niche.
+    t = _replaying("R", r_list_len=1)
+    assert t.random_task_ratio == 0.02  # [MA] again.py's default and README's -rnd 2
+    first = t.sample()
+    assert np.abs(first - t._niches[0].means[0]).max() < 0.15  # drawn from the niche (seed 0)
+    t.update(_niche_task(t), 0.9)
+    assert t._in_index == 1
+    t.update(first, 0.9)  # 0.9 >= mixture 1's reference (0.4)
+    assert t._in_index == 2
+    t.update(np.array([0.1, 0.1]), 1.0)  # the same place, never sampled: inferred, not IN now
     assert t._in_index == 2
 
 
