@@ -21,6 +21,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -224,11 +225,22 @@ def run_curriculum(
                 log(f"Resuming {run_dir} from step {loop_state['step']} ({loop_state['n_episodes']} episodes)")
         else:
             config = RunConfig.from_dict(config) if isinstance(config, dict) else (config or RunConfig())
-            config = config.replace().validate()
+            config = _absolute_teacher_paths(config.replace().validate())
             run_dir = Path(config.run_dir) if config.run_dir else _default_run_dir(config)
             _check_new_run_dir(run_dir)
             config.run_dir = str(run_dir)
         return _run(config, run_dir, opened, loop_state, locks, task_map, teacher_space, extra_loggers, log)
+
+
+def _absolute_teacher_paths(config: RunConfig) -> RunConfig:
+    """``config`` with the teacher's file parameters (:attr:`teachers.Teacher.path_params`)
+    made absolute, so that ``config.yaml`` finds them from any working directory."""
+    names = teachers.get_class(config.teacher).path_params
+    params = dict(config.teacher_params)
+    for name in names:
+        if isinstance(params.get(name), str | os.PathLike):
+            params[name] = str(Path(params[name]).resolve())
+    return config.replace(teacher_params=params) if params != config.teacher_params else config
 
 
 def _check_new_run_dir(run_dir: Path) -> None:

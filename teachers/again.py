@@ -134,6 +134,7 @@ class AGAINTeacher(ALPGMMTeacher):
         "tol_ratio": [Interval(Real, 0, None)],
         "in_end_random_ratio": [None, Interval(Real, 0, 1)],
     }
+    path_params: ClassVar[tuple[str, ...]] = ("classroom",)
     state_version: ClassVar[int] = 1
     _state_fields: ClassVar[dict[str, StateField]] = {
         "_expert": Int(low=-1),  # classroom index of the expert; -1 before the pre-test

@@ -149,6 +149,9 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
     #: the curriculum loop then asks :meth:`pretest_due` between steps and, when it is due,
     #: evaluates the policy on :meth:`pretest_tasks` and calls :meth:`set_pretest_results`.
     uses_pretest: ClassVar[bool] = False
+    #: Parameters that name a file (AGAIN's ``classroom``): a run records them as absolute
+    #: paths, so that it resumes from any working directory.
+    path_params: ClassVar[tuple[str, ...]] = ()
 
     _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
         "seed": [None, Interval(Integral, 0, None)],

@@ -125,3 +125,15 @@ def test_docs_commands_build_a_classroom_and_train_with_it(tmp_path):
     run([*words, *small, "--run-dir", "runs/new", "--teacher-params", "fit_rate=20", "--teacher-params", "pretest_episodes=20"], tmp_path)
     record = json.loads((tmp_path / "runs" / "new" / PRETEST_FILE).read_text())
     assert record["teacher"]["expert"] in ("drift0.02_s0", "drift-0.02_s0")
+
+
+def test_a_relative_classroom_path_is_recorded_absolute_and_resumes_elsewhere(classroom_runs, tmp_path, monkeypatch):
+    build_classroom([classroom_runs / "runs"], tmp_path / "rooms" / "room.json")
+    monkeypatch.chdir(tmp_path / "rooms")
+    params = {"classroom": "room.json", "fit_rate": 20, "pretest_episodes": 30, "k": 1}
+    run = tmp_path / "again"
+    run_curriculum(_config(run, teacher="again", teacher_params=params, steps=512), log=None)
+    saved = yaml.safe_load((run / "config.yaml").read_text())["teacher_params"]["classroom"]
+    assert saved == str(tmp_path / "rooms" / "room.json")
+    monkeypatch.chdir(tmp_path)  # where "room.json" does not exist
+    assert run_curriculum({"steps": 768}, resume=run, log=None).steps == 768
