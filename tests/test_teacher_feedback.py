@@ -91,6 +91,10 @@ def test_unknown_requirement_is_refused_at_class_creation():
         type("Bad", (RandomTeacher,), {"requires": frozenset({"reward"})})
     with pytest.raises(ValueError, match="requires_value_fn"):
         type("Bad", (RandomTeacher,), {"requires_value_fn": "yes"})
+    with pytest.raises(ValueError, match=r"path_params .* got \('classroom',\)"):
+        type("Bad", (RandomTeacher,), {"path_params": ("classroom",)})  # not one of its parameters
+    with pytest.raises(ValueError, match="path_params"):
+        type("Bad", (RandomTeacher,), {"path_params": "seed"})
 
 
 def test_value_fn_is_required_when_used_and_checked():
