@@ -62,6 +62,54 @@ def _area_centroid(points: list[tuple[float, float]]) -> tuple[float, float, flo
     return area, cx / (6 * area), cy / (6 * area)
 
 
+def _edge_forces(
+    edges, ox: float, oy: float, c: float, s: float, vx0: float, vy0: float, w: float, pushes, cx: float, cy: float
+) -> tuple[float, float, float]:
+    """Drag, lift and push on a body's submerged edges, summed: ``(f_x, f_y, torque)`` about
+    the centre of mass ``(cx, cy)``.
+
+    :param edges: per edge ``(m_x, m_y, d_x, d_y, length)``: its midpoint and unit direction
+        (polygons counter-clockwise) in a frame that the rotation ``(c, s)`` (cosine, sine) and
+        then the offset ``(ox, oy)`` map to world coordinates relative to the centre of mass:
+        a body's own frame for a wholly submerged body, the world frame (``c=1, s=0``, offset
+        ``-(cx, cy)``) for a clipped one.
+    :param vx0: the body's linear velocity, x.
+    :param vy0: the body's linear velocity, y.
+    :param w: the body's angular velocity.
+    :param pushes: :meth:`WaterForces._push_vector` of each motor pushing the body.
+    """
+    rho = WATER_DENSITY
+    fx_sum = fy_sum = torque_sum = 0.0
+    for mx, my, dx, dy, length in edges:
+        rx, ry = ox + c * mx - s * my, oy + s * mx + c * my
+        ex, ey = c * dx - s * dy, s * dx + c * dy
+        nx, ny = ey, -ex  # outward normal of a counter-clockwise polygon
+        vx, vy = vx0 - w * ry, vy0 + w * rx
+        speed = math.hypot(vx, vy)
+        if speed > 1e-9:
+            ux, uy = vx / speed, vy / speed
+            d = nx * ux + ny * uy
+            if d >= 0.0:
+                k = d * length * rho * speed * speed
+                drag = min(DRAG_MOD * k, MAX_DRAG)
+                lift = min(LIFT_MOD * k * (ex * ux + ey * uy), MAX_LIFT)
+                fx, fy = -drag * ux - lift * uy, -drag * uy + lift * ux
+                fx_sum += fx
+                fy_sum += fy
+                torque_sum += rx * fy - ry * fx
+        for (pfx, pfy, scale, anchor_x, anchor_y) in pushes:
+            p = nx * pfx + ny * pfy
+            if p <= 0.0:
+                continue
+            mag = scale * p * length
+            fx = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfx))
+            fy = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfy))
+            fx_sum += fx
+            fy_sum += fy
+            torque_sum += (anchor_x - cx) * fy - (anchor_y - cy) * fx
+    return fx_sum, fy_sum, torque_sum
+
+
 class WaterForces:
     """Applies the water forces to a fixed set of Box2D bodies; one instance per episode.
 
@@ -149,39 +197,17 @@ class WaterForces:
                 fx_sum += fx
                 fy_sum += fy
                 torque_sum += (ax - cx) * fy - (ay - cy) * fx
+                edges = []
                 n = len(part)
                 for i in range(n):
                     (x0, y0), (x1, y1) = part[i], part[(i + 1) % n]
-                    ex, ey = x1 - x0, y1 - y0
-                    length = math.hypot(ex, ey)
-                    if length <= 1e-12:
-                        continue
-                    ex, ey = ex / length, ey / length
-                    nx, ny = ey, -ex  # outward normal of a counter-clockwise polygon
-                    mx, my = 0.5 * (x0 + x1), 0.5 * (y0 + y1)
-                    vx, vy = vx0 - w * (my - cy), vy0 + w * (mx - cx)
-                    speed = math.hypot(vx, vy)
-                    if speed > 1e-9:
-                        ux, uy = vx / speed, vy / speed
-                        d = nx * ux + ny * uy
-                        if d >= 0.0:
-                            k = d * length * rho * speed * speed
-                            drag = min(DRAG_MOD * k, MAX_DRAG)
-                            lift = min(LIFT_MOD * k * (ex * ux + ey * uy), MAX_LIFT)
-                            fx, fy = -drag * ux - lift * uy, -drag * uy + lift * ux
-                            fx_sum += fx
-                            fy_sum += fy
-                            torque_sum += (mx - cx) * fy - (my - cy) * fx
-                    for (pfx, pfy, scale, anchor_x, anchor_y) in pushes:
-                        p = nx * pfx + ny * pfy
-                        if p <= 0.0:
-                            continue
-                        mag = scale * p * length
-                        fx = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfx))
-                        fy = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfy))
-                        fx_sum += fx
-                        fy_sum += fy
-                        torque_sum += (anchor_x - cx) * fy - (anchor_y - cy) * fx
+                    length = math.hypot(x1 - x0, y1 - y0)
+                    if length > 1e-12:
+                        edges.append((0.5 * (x0 + x1), 0.5 * (y0 + y1), (x1 - x0) / length, (y1 - y0) / length, length))
+                fx, fy, torque = _edge_forces(edges, -cx, -cy, 1.0, 0.0, vx0, vy0, w, pushes, cx, cy)
+                fx_sum += fx
+                fy_sum += fy
+                torque_sum += torque
             if fx_sum or fy_sum or torque_sum:
                 body.ApplyForceToCenter((fx_sum, fy_sum), True)
                 body.ApplyTorque(torque_sum, True)
@@ -203,33 +229,10 @@ class WaterForces:
         fx_sum, fy_sum = -rho * area * gx, -rho * area * gy
         ax, ay = bx + c * lcx - s * lcy, by + s * lcx + c * lcy
         torque_sum = (ax - cx) * fy_sum - (ay - cy) * fx_sum
-        for lmx, lmy, ldx, ldy, length in edges:
-            rx, ry = bx + c * lmx - s * lmy - cx, by + s * lmx + c * lmy - cy
-            ex, ey = c * ldx - s * ldy, s * ldx + c * ldy
-            nx, ny = ey, -ex
-            vx, vy = vx0 - w * ry, vy0 + w * rx
-            speed = math.hypot(vx, vy)
-            if speed > 1e-9:
-                ux, uy = vx / speed, vy / speed
-                d = nx * ux + ny * uy
-                if d >= 0.0:
-                    k = d * length * rho * speed * speed
-                    drag = min(DRAG_MOD * k, MAX_DRAG)
-                    lift = min(LIFT_MOD * k * (ex * ux + ey * uy), MAX_LIFT)
-                    fx, fy = -drag * ux - lift * uy, -drag * uy + lift * ux
-                    fx_sum += fx
-                    fy_sum += fy
-                    torque_sum += rx * fy - ry * fx
-            for (pfx, pfy, scale, anchor_x, anchor_y) in pushes:
-                p = nx * pfx + ny * pfy
-                if p <= 0.0:
-                    continue
-                mag = scale * p * length
-                fx = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfx))
-                fy = max(-MAX_PUSH, min(MAX_PUSH, -mag * pfy))
-                fx_sum += fx
-                fy_sum += fy
-                torque_sum += (anchor_x - cx) * fy - (anchor_y - cy) * fx
+        fx, fy, torque = _edge_forces(edges, bx - cx, by - cy, c, s, vx0, vy0, w, pushes, cx, cy)
+        fx_sum += fx
+        fy_sum += fy
+        torque_sum += torque
         body.ApplyForceToCenter((fx_sum, fy_sum), True)
         body.ApplyTorque(torque_sum, True)
 
