@@ -19,7 +19,7 @@ teachers (SPDL, default update every 50 000 steps after 200 000) the per-episode
 amortized over the episodes between updates; ``update_ms`` gives the updates themselves.
 ``--teachers spdl random`` runs a subset (no baseline, no growth runs). The neural teachers'
 (``goal-gan``, ``setter-solver``) times include their network training; torch runs on one
-thread.
+thread, and ``--device cuda`` puts their networks on the GPU.
 
 Times are wall clock summed over the teacher calls only (the student is excluded) and
 process CPU time of the whole loop (student included; less sensitive to other processes),
@@ -131,6 +131,10 @@ def main() -> None:
     parser.add_argument("--growth-teachers", nargs="*", default=["alp-gmm", "covar-gmm"])
     parser.add_argument("--teachers", nargs="*", default=None, help="only these teachers (no baseline, no growth)")
     parser.add_argument("--episode-steps", type=int, default=250, help="'steps' feedback per episode (default 250)")
+    parser.add_argument(
+        "--device", default=None,
+        help="torch device of the teachers that take one (goal-gan, setter-solver); default: theirs (cpu)",
+    )
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results"))
     args = parser.parse_args()
     threadpool_limits(1)  # one BLAS/OpenMP thread: sklearn's OpenMP spins on a busy 2-core machine
@@ -148,7 +152,9 @@ def main() -> None:
     }
     for name in args.teachers or teachers.available():
         cls = teachers.get_class(name)
-        params = REQUIRED_PARAMS.get(name, {})
+        params = dict(REQUIRED_PARAMS.get(name, {}))
+        if args.device is not None and "device" in cls._param_names():
+            params["device"] = args.device
         if not any(issubclass(spaces.Box, s) for s in cls.supported_spaces):
             result["teachers"][name] = {"skipped": "no Box task space"}
             continue

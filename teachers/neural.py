@@ -75,8 +75,9 @@ def linear(
 
 
 def to_tensor(x: np.ndarray | Sequence[float], device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    """A numpy array as a tensor on ``device``."""
-    return torch.as_tensor(np.asarray(x), dtype=dtype).to(device)
+    """A numpy array as a tensor on ``device`` (a copy: read-only arrays, such as broadcasts
+    and restored state, are fine)."""
+    return torch.tensor(np.asarray(x), dtype=dtype, device=device)
 
 
 def to_numpy(x: torch.Tensor) -> np.ndarray:

@@ -8,6 +8,7 @@ used, 100-task restores at chosen points of the update cycles, and the CUDA path
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -276,3 +277,13 @@ def test_goals_sampled_without_updates_do_not_grow_the_state_forever(cls):
     task = t.sample()
     t.update(task, 0.0, success=True)  # the newest goal is still matched, and leaves
     assert len(t._pending if cls is GoalGANTeacher else t._pending_tasks) == MAX_PENDING - 1
+
+
+def test_goal_gan_trains_on_fewer_goals_than_a_batch_without_warnings():
+    # n <= batch_size: every iteration reuses all labelled goals (a read-only broadcast index)
+    t = GoalGANTeacher(SPACE, seed=0, generator_layers=(8,), discriminator_layers=(8,), train_iters=3)
+    before = t.generator.flat.clone()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        t._train(np.random.default_rng(0).random((10, 2)) - 0.5, np.ones(10), 3)
+    assert not torch.equal(before, t.generator.flat)
