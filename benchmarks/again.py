@@ -89,9 +89,11 @@ def run_toy_student(
 
 
 def build_toy_classroom(
-    types: list[dict[str, Any]], episodes: int, kc_every: int, seed: int, log: Any = None
+    types: list[dict[str, Any]], episodes: int, kc_every: int, seed: int, log: Any = None,
+    alp_params: dict[str, Any] | None = None,
 ) -> tuple[Classroom, list[float]]:
-    """Train one ALP-GMM student per type and record it as a classroom entry.
+    """Train one ALP-GMM student per type (ALP-GMM with ``alp_params``) and record it as a
+    classroom entry.
 
     :return: the classroom (students without any Gaussian of mean ALP > 0.2 left out, as
         [MA]'s notebooks do) and every student's final % mastered.
@@ -100,7 +102,7 @@ def build_toy_classroom(
     space = ClassroomToyStudent.task_space
     for i, params in enumerate(types):
         student = ClassroomToyStudent(**params)
-        teacher = make_teacher("alp-gmm", space, seed=seed + i)
+        teacher = make_teacher("alp-gmm", space, seed=seed + i, **(alp_params or {}))
         rec = run_toy_student(teacher, student, episodes, eval_every=episodes, kc_every=kc_every, record=True)
         entry = classroom_student(
             f"toy-{i}-cube{params['start_cube']}", rec["kc_episodes"], rec["kc"], rec["final_test"],
@@ -128,6 +130,7 @@ def run_again_benchmark(
     again_params: dict[str, Any] | None = None,
     log: Any = None,
     n_types: int | None = None,
+    alp_params: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The whole benchmark (see the module docstring).
 
@@ -142,12 +145,15 @@ def run_again_benchmark(
     :param again_params: extra AGAIN parameters.
     :param n_types: with ``start_cubes=None``, draw this many distinct start cubes (the
         population's bodies) with ``seed`` first; ``None``: every cube is a type.
+    :param alp_params: ALP-GMM's parameters, for the classroom and the ALP-GMM baseline
+        (``{"random_task_ratio": 0.1}``: [MA]'s toy ALP-GMM runs, ``-rnd 10``); default: its
+        defaults.
     """
     if start_cubes is None and n_types is not None:
         start_cubes = sorted(int(c) for c in np.random.default_rng(seed + 7).choice(400, n_types, replace=False))
     # With a set of types, the classroom holds each in equal shares (every body was seen before).
     types = population(n_classroom, seed, start_cubes, balanced=start_cubes is not None)
-    room, finals = build_toy_classroom(types, episodes, pretest_episodes, seed, log)
+    room, finals = build_toy_classroom(types, episodes, pretest_episodes, seed, log, alp_params)
     new_types = population(n_new, seed + 1, start_cubes)
     params = {"pretest_episodes": pretest_episodes, **(again_params or {})}
     room_dict = room.to_dict()
@@ -157,7 +163,9 @@ def run_again_benchmark(
     for j, t in enumerate(new_types):
         for name in curves:
             teacher_seed = seed + 1000 + j
-            extra = {"classroom": room_dict, **params} if name == "again" else {}
+            extra = {"classroom": room_dict, **params} if name == "again" else (
+                dict(alp_params or {}) if name == "alp-gmm" else {}
+            )
             teacher = make_teacher(name, ClassroomToyStudent.task_space, seed=teacher_seed, **extra)
             res = run_toy_student(teacher, ClassroomToyStudent(**t), episodes, eval_every)
             curves[name].append(res["mastered_pct"])
@@ -171,6 +179,7 @@ def run_again_benchmark(
         "config": {"n_types": n_types,
             "n_classroom": n_classroom, "n_new": n_new, "episodes": episodes, "pretest_episodes": pretest_episodes,
             "eval_every": eval_every, "seed": seed, "start_cubes": start_cubes, "again_params": params,
+            "alp_params": dict(alp_params or {}),
         },
         "classroom": {"types": types, "kept": len(room), "final_mastered_pct": finals},
         "new_types": new_types, "experts": experts, "episodes": episodes_axis, "curves": curves,

@@ -37,6 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-types", type=int, default=None,
                    help="draw this many start cubes as the population's types (bodies); default: every cube")
     p.add_argument("--replay", default="R", help="AGAIN's replay variant: R, T or P (default R)")
+    p.add_argument(
+        "--alp-random-ratio", type=float, default=None,
+        help="ALP-GMM's uniform share for the classroom and the ALP-GMM baseline (default: its "
+        "default, 0.2; [MA]'s toy runs: 0.1)",
+    )
     p.add_argument("--quick", action="store_true", help="a smoke run: 4 classroom students, 2 new, 20k episodes")
     p.add_argument("--out", required=True, help="output path without extension")
     return p
@@ -92,10 +97,10 @@ Setup: Meta-ACL's toy student (`students/simulated/classroom_toy.py`: 20 × 20 c
 competence per episode on a learnable cube, a cube is learnable if it is the start cube or a
 4-neighbour has competence ≥ 75, mastered > 75). A student's type (its body) is its start
 cube; types: {c['start_cubes'] if c['start_cubes'] is not None else 'all 400 cubes'}.
-Classroom: {c['n_classroom']} students trained with ALP-GMM for {c['episodes']} episodes
+Classroom: {c['n_classroom']} students trained with ALP-GMM ({c.get('alp_params') or 'defaults'}) for {c['episodes']} episodes
 ({result['classroom']['kept']} kept: with a Gaussian of mean ALP > 0.2), KC vectors (the
 400 cube scores) every {c['pretest_episodes']} episodes. New students: {c['n_new']}, each
-trained under AGAIN ({c['again_params']}), ALP-GMM and Random (seed per student), for
+trained under AGAIN ({c['again_params']}), ALP-GMM (as the classroom's) and Random (seed per student), for
 {c['episodes']} episodes. The expert AGAIN chose had the new student's type for
 {matched} of {c['n_new']} new students.
 
@@ -119,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run_again_benchmark(
         args.n_classroom, args.n_new, args.episodes, args.pretest_episodes, args.eval_every, args.seed,
         args.start_cubes, {"replay": args.replay}, log=lambda m: print(m, flush=True), n_types=args.n_types,
+        alp_params=None if args.alp_random_ratio is None else {"random_task_ratio": args.alp_random_ratio},
     )
     result["wall_seconds"] = time.time() - t0
     result["machine"] = platform.platform()

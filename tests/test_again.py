@@ -288,6 +288,20 @@ def test_simulated_benchmark_end_to_end_small():
     assert "AGAIN / alp-gmm" in table_markdown(r)
 
 
+def test_simulated_benchmark_alp_params_reach_the_classroom_and_the_baseline(monkeypatch):
+    import benchmarks.again as bench
+
+    made = []
+    real_make = bench.make_teacher
+    monkeypatch.setattr(bench, "make_teacher", lambda name, *a, **kw: made.append((name, kw)) or real_make(name, *a, **kw))
+    r = bench.run_again_benchmark(n_classroom=2, n_new=1, episodes=1000, pretest_episodes=500, eval_every=500,
+                                  start_cubes=[0], seed=0, alp_params={"random_task_ratio": 0.1})  # fmt: skip
+    alp = [kw for name, kw in made if name == "alp-gmm"]
+    assert len(alp) == 3 and all(kw.get("random_task_ratio") == 0.1 for kw in alp)  # 2 classroom + 1 baseline
+    assert all("random_task_ratio" not in kw for name, kw in made if name != "alp-gmm")  # AGAIN keeps its own
+    assert r["config"]["alp_params"] == {"random_task_ratio": 0.1}
+
+
 def test_point_gate_drift_is_a_veering_body():
     import gymnasium as gym
 
