@@ -163,9 +163,7 @@ def run_again_benchmark(
     for j, t in enumerate(new_types):
         for name in curves:
             teacher_seed = seed + 1000 + j
-            extra = {"classroom": room_dict, **params} if name == "again" else (
-                dict(alp_params or {}) if name == "alp-gmm" else {}
-            )
+            extra = {"again": {"classroom": room_dict, **params}, "alp-gmm": dict(alp_params or {}), "random": {}}[name]
             teacher = make_teacher(name, ClassroomToyStudent.task_space, seed=teacher_seed, **extra)
             res = run_toy_student(teacher, ClassroomToyStudent(**t), episodes, eval_every)
             curves[name].append(res["mastered_pct"])

@@ -84,9 +84,8 @@ def classroom_student(
     for i, (episode, g) in enumerate(kept):
         end = kept[i + 1][0] if i + 1 < len(kept) else len(rewards)
         w_tasks, w_rewards = tasks[episode:end], rewards[episode:end]
-        mean, count = component_rewards(g["means"], g["covariances"], g["lp"], w_tasks, w_rewards,
-                                        random_task_ratio=random_task_ratio, volume=volume)  # fmt: skip
         origins = task_origins(g["means"], g["covariances"], g["lp"], w_tasks, random_task_ratio, volume)
+        mean, count = component_rewards(g["means"], g["covariances"], g["lp"], w_tasks, w_rewards, origins=origins)
         out.append({
             "episode": episode, "means": np.asarray(g["means"], dtype=np.float64),
             "covariances": np.asarray(g["covariances"], dtype=np.float64),

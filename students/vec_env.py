@@ -219,7 +219,5 @@ class GuardedSubprocVecEnv(SubprocVecEnv):
                 getattr(process, stop)()
             for process in alive:
                 process.join(timeout=self.close_timeout)
-        for process in self.processes:
-            process.join(timeout=0)  # reap the ones that exited by themselves
         for remote in remotes:
             remote.close()

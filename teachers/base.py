@@ -178,8 +178,7 @@ class Teacher(ParamValidated, Stateful, abc.ABC):
             cls.requires = frozenset(requires)
         if not isinstance(cls.requires_value_fn, bool):
             raise ValueError(f"{cls.__name__}.requires_value_fn must be a bool, got {cls.requires_value_fn!r}")
-        unknown_paths = [n for n in cls.path_params if n not in cls._param_names()] if isinstance(cls.path_params, tuple) else None
-        if unknown_paths is None or unknown_paths:
+        if not isinstance(cls.path_params, tuple) or not set(cls.path_params) <= set(cls._param_names()):
             raise ValueError(
                 f"{cls.__name__}.path_params must be a tuple of its constructor parameters' names, got {cls.path_params!r}"
             )

@@ -151,6 +151,7 @@ def component_rewards(
     last: int = REFERENCE_REWARDS,
     random_task_ratio: float = 0.0,
     volume: float = 1.0,
+    origins: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mean and count of the last ``last`` rewards that came from each component, each
     episode given to its likeliest source (:func:`task_origins`; uniform draws to none).
@@ -164,13 +165,15 @@ def component_rewards(
     :param last: how many of the latest rewards per component count (default 50, [MA]).
     :param random_task_ratio: the teacher's uniform share (see :func:`task_origins`).
     :param volume: the volume of the task box.
+    :param origins: the tasks' sources if already known (:func:`task_origins` of the same
+        arguments); computed otherwise.
     :return: ``(reward_mean, reward_count)``, each ``(k,)``; mean 0 where the count is 0.
     """
     k = len(np.asarray(lp))
     mean, count = np.zeros(k), np.zeros(k, dtype=np.int64)
     if len(tasks) == 0 or k == 0:
         return mean, count
-    origin = task_origins(means, covariances, lp, tasks, random_task_ratio, volume)
+    origin = task_origins(means, covariances, lp, tasks, random_task_ratio, volume) if origins is None else origins
     rewards = np.asarray(rewards, dtype=np.float64)
     for j in range(k):
         r = rewards[origin == j][-last:]

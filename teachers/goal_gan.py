@@ -80,11 +80,13 @@ class _MLP(nn.Module):
         return self.net(x)
 
 
-def _forward(layers: Dense, x: torch.Tensor, slope: float, tanh: torch.Tensor | None = None) -> Any:
+def _forward(
+    layers: Dense, x: torch.Tensor, slope: float, tanh: torch.Tensor | None = None
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """An :class:`_MLP`'s output for ``x`` (hidden activation leaky-ReLU(``slope``), ReLU for
-    0; no output activation) and the cache :func:`_backward` needs (each layer's input; the
-    hidden layers' inputs are the activations). With ``tanh``, the output goes through tanh
-    into that tensor, and only the cache is returned."""
+    0; no output activation, or tanh written into the tensor ``tanh``) and the cache
+    :func:`_backward` needs (each layer's input; the hidden layers' inputs are the
+    activations)."""
     cache = [x]
     h = x
     for i, (w_t, b) in enumerate(layers):
@@ -93,8 +95,7 @@ def _forward(layers: Dense, x: torch.Tensor, slope: float, tanh: torch.Tensor | 
             h = torch.nn.functional.leaky_relu_(h, slope) if slope else h.relu_()  # h is addmm's own
             cache.append(h)
     if tanh is not None:
-        torch.tanh(h, out=tanh)
-        return cache
+        h = torch.tanh(h, out=tanh)
     return h, cache
 
 
@@ -455,7 +456,7 @@ class GoalGANTeacher(Teacher):
             for i in range(iters):
                 # The generator does not change before its own step: one forward serves both.
                 fake = batch[i, n_real:]
-                g_cache = _forward(gen.layers, noise[i], 0.0, tanh=fake)
+                _, g_cache = _forward(gen.layers, noise[i], 0.0, tanh=fake)
                 out, d_cache = _forward(dis.layers, batch[i], 0.1)
                 _backward(dis.layers, d_cache, torch.add(d_offset[i], out, alpha=d_scale), 0.1, out=dis.grads)
                 self._d_opt.step()
