@@ -142,7 +142,8 @@ def run_again_benchmark(
     :param eval_every: % mastered measured every this many episodes.
     :param seed: seed of the populations and teachers.
     :param start_cubes: the student types (start cubes) to draw from; ``None``: all cubes.
-    :param again_params: extra AGAIN parameters.
+    :param again_params: extra AGAIN parameters (with ``expert_selection="ground_truth"``
+        each new student's type is its ``student_params``).
     :param n_types: with ``start_cubes=None``, draw this many distinct start cubes (the
         population's bodies) with ``seed`` first; ``None``: every cube is a type.
     :param alp_params: ALP-GMM's parameters, for the classroom and the ALP-GMM baseline
@@ -163,7 +164,10 @@ def run_again_benchmark(
     for j, t in enumerate(new_types):
         for name in curves:
             teacher_seed = seed + 1000 + j
-            extra = {"again": {"classroom": room_dict, **params}, "alp-gmm": dict(alp_params or {}), "random": {}}[name]
+            again = {"classroom": room_dict, **params}
+            if again.get("expert_selection") == "ground_truth":
+                again["student_params"] = t  # [MA] -gt: the new student's type (its start cube)
+            extra = {"again": again, "alp-gmm": dict(alp_params or {}), "random": {}}[name]
             teacher = make_teacher(name, ClassroomToyStudent.task_space, seed=teacher_seed, **extra)
             res = run_toy_student(teacher, ClassroomToyStudent(**t), episodes, eval_every)
             curves[name].append(res["mastered_pct"])

@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="draw this many start cubes as the population's types (bodies); default: every cube")
     p.add_argument("--replay", default="R", help="AGAIN's replay variant: R, T or P (default R)")
     p.add_argument(
+        "--expert-selection", default="knn", choices=("knn", "random", "ground_truth"),
+        help="how AGAIN picks its expert: by KC vector (default), at random ([MA] -re) or by the new "
+        "student's type ([MA] -gt)",
+    )
+    p.add_argument(
         "--alp-random-ratio", type=float, default=None,
         help="ALP-GMM's uniform share for the classroom and the ALP-GMM baseline (default: its "
         "default, 0.2; [MA]'s toy runs: 0.1)",
@@ -123,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.time()
     result = run_again_benchmark(
         args.n_classroom, args.n_new, args.episodes, args.pretest_episodes, args.eval_every, args.seed,
-        args.start_cubes, {"replay": args.replay}, log=lambda m: print(m, flush=True), n_types=args.n_types,
+        args.start_cubes, {"replay": args.replay, "expert_selection": args.expert_selection}, log=lambda m: print(m, flush=True), n_types=args.n_types,
         alp_params=None if args.alp_random_ratio is None else {"random_task_ratio": args.alp_random_ratio},
     )
     result["wall_seconds"] = time.time() - t0

@@ -52,8 +52,11 @@ class AGAINTeacher(ALPGMMTeacher):
     2. **Expert.** Among the ``k`` classroom students whose KC vector measured at the same
        point of training is nearest (Euclidean), the expert is the one whose final test
        vector has the largest sum ([MA] ``get_k_experts``; :meth:`Classroom.select_expert`).
-       ``expert_selection="random"`` picks a random classroom student without pre-test
-       ([MA] ``-re``).
+       Without a pre-test: ``expert_selection="random"`` picks a random classroom student
+       ([MA] ``-re``); ``"ground_truth"`` compares ``student_params`` (e.g. the body) with
+       the classroom students' ``params`` instead of KC vectors ([MA] ``-gt``;
+       :meth:`Classroom.nearest_by_params`): an upper reference for what KC-based
+       selection can find. Both choose at episode ``pretest_episodes``.
     3. **Inferred progress niches (IN).** The expert's ALP-GMM mixtures, each reduced to its
        Gaussians of mean ALP > ``alp_threshold`` (empty ones dropped), with reference rewards
        (:meth:`Classroom.progress_niches`). Replayed by ``replay``:
@@ -76,7 +79,7 @@ class AGAINTeacher(ALPGMMTeacher):
 
     Not implemented from [MA]: IN-R alone switching to ALP-GMM 250 episodes after its last
     mixture (``stop_R`` without ALP-GMM), re-initialising the student after the pre-test
-    (``-rap``), ground-truth expert selection (``-gt``) and classroom subsampling (``-cp``).
+    (``-rap``) and classroom subsampling (``-cp``).
 
     Which Gaussian a task came from (for R's reward list and the hand-over's ALP windows) is
     recorded when :meth:`sample` draws it, as [MA] records it (``sampled_gaussian_idx``, the
@@ -111,7 +114,12 @@ class AGAINTeacher(ALPGMMTeacher):
     :param pretest_episodes: episodes of ALP-GMM before the pre-test. Default 0 (at the start
         of training; [MA] pre-tests after ``pretrain_epochs`` test epochs: toy 1 epoch =
         10k of 200k episodes).
-    :param expert_selection: ``"knn"`` (default) or ``"random"`` ([MA] ``-re``).
+    :param expert_selection: ``"knn"`` (default), ``"random"`` ([MA] ``-re``) or
+        ``"ground_truth"`` ([MA] ``-gt``; needs ``student_params``).
+    :param student_params: the new student's description for ``"ground_truth"``, in the
+        form of the classroom students' ``params`` (for run directories
+        ``{"env_kwargs": {...}}``): values that are not floats must be equal, floats are
+        compared by distance. Default ``None``.
     :param alp_threshold: mean ALP above which an expert Gaussian is a progress niche.
         Default 0.2 ([MA] load_expert_trajectory ``alp_thr``).
     :param r_list_len: R-replay reward list length. Default 10 ([MA] run.py and toy_run.py;
@@ -128,7 +136,8 @@ class AGAINTeacher(ALPGMMTeacher):
         "use_alp_gmm": [Boolean()],
         "k": [Interval(Integral, 1, None)],
         "pretest_episodes": [Interval(Integral, 0, None)],
-        "expert_selection": [Options(("knn", "random"))],
+        "expert_selection": [Options(("knn", "random", "ground_truth"))],
+        "student_params": [None, Mapping],
         "alp_threshold": [Interval(Real, 0, None)],
         "r_list_len": [Interval(Integral, 1, None)],
         "tol_ratio": [Interval(Real, 0, None)],
@@ -177,6 +186,7 @@ class AGAINTeacher(ALPGMMTeacher):
         r_list_len: int = 10,
         tol_ratio: float = 1.0,
         in_end_random_ratio: float | None = None,
+        student_params: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(
             task_space, seed, reward_range, fit_rate, potential_ks, criterion, random_task_ratio,
@@ -192,7 +202,15 @@ class AGAINTeacher(ALPGMMTeacher):
         self.r_list_len = int(r_list_len)
         self.tol_ratio = float(tol_ratio)
         self.in_end_random_ratio = in_end_random_ratio
+        self.student_params = student_params
         self._classroom = self._load_classroom(classroom)
+        if expert_selection == "ground_truth" and self._classroom is not None:
+            if student_params is None:
+                raise ValueError("AGAINTeacher: expert_selection='ground_truth' needs student_params (the new student's)")
+            try:  # refuse a description no classroom student has, now rather than at the pre-test
+                self._classroom.nearest_by_params(student_params, self.k)
+            except ValueError as err:
+                raise ValueError(f"AGAINTeacher: {err}") from None
         self._expert = -1
         self._pretest_scores: np.ndarray | None = None
         self._pretest_episode = -1
@@ -261,12 +279,15 @@ class AGAINTeacher(ALPGMMTeacher):
         self._mix = None
         self._maybe_start_handover()
 
-    def _maybe_random_expert(self) -> None:
+    def _maybe_select_without_pretest(self) -> None:
         if (
-            self._expert < 0 and self._classroom is not None and self.expert_selection == "random"
+            self._expert < 0 and self._classroom is not None and self.expert_selection != "knn"
             and self.n_updates >= self.pretest_episodes
         ):
-            self._start_replay(int(self.rng.integers(len(self._classroom))))
+            if self.expert_selection == "random":
+                self._start_replay(int(self.rng.integers(len(self._classroom))))
+            else:
+                self._start_replay(self._classroom.select_expert_by_params(self.student_params, self.k))
 
     @property
     def _last(self) -> int:
@@ -333,7 +354,7 @@ class AGAINTeacher(ALPGMMTeacher):
         return task
 
     def _sample(self) -> np.ndarray:
-        self._maybe_random_expert()
+        self._maybe_select_without_pretest()
         u = self.unit
         if not self._replaying:  # pre-test (or no classroom): ALP-GMM with a 0.1 uniform share
             if self._gmm is None or self.rng.random() < PRETEST_RANDOM_RATIO:
@@ -383,7 +404,7 @@ class AGAINTeacher(ALPGMMTeacher):
         return best if log_comp[best] >= log_uniform else -1
 
     def _update(self, task: np.ndarray, score: float) -> None:
-        self._maybe_random_expert()
+        self._maybe_select_without_pretest()
         if self._replaying:
             origin, mixture = self._source(np.asarray(task, dtype=np.float64))
             from_in = origin >= 0

@@ -56,6 +56,7 @@ __all__ = [
     "ClassroomStudent",
     "ProgressNiche",
     "component_rewards",
+    "flatten_params",
     "mixture_responsibilities",
     "task_origins",
 ]
@@ -74,6 +75,27 @@ def _array(value: Any, ndim: int, what: str) -> np.ndarray:
     if arr.ndim != ndim or not np.all(np.isfinite(arr)):
         raise ValueError(f"{what} must be a finite {ndim}-D array, got shape {arr.shape}")
     return arr
+
+
+def _is_float(value: Any) -> bool:
+    return isinstance(value, float | np.floating)
+
+
+def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested dicts as one level of dotted keys: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``; lists
+    become tuples (comparable), numpy scalars Python numbers."""
+    out: dict[str, Any] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten_params(value, f"{name}."))
+        elif isinstance(value, list | tuple):
+            out[name] = tuple(value)
+        elif isinstance(value, np.generic):
+            out[name] = value.item()
+        else:
+            out[name] = value
+    return out
 
 
 def mixture_responsibilities(
@@ -398,6 +420,47 @@ class Classroom:
         """[MA] ``get_k_experts``: among the ``k`` nearest students by KC vector, the one whose
         final test vector has the largest sum (ties: the nearest)."""
         neighbours = self.nearest(kc, episode, k)
+        sums = np.array([self.students[i].final_test.sum() for i in neighbours])
+        return int(neighbours[int(np.argmax(sums))])
+
+    def nearest_by_params(self, params: Mapping[str, Any], k: int) -> np.ndarray:
+        """[MA] ``get_k_experts`` with ``use_ground_truth`` (``-gt``): the students that share the
+        new student's description, instead of its KC vector.
+
+        ``params`` is compared with each student's ``params``, nested dicts read as dotted
+        keys (``{"env_kwargs": {"drift": 0.015}}`` is ``env_kwargs.drift``). A student is a
+        candidate if it has every key of ``params`` and the same value for each one that is
+        not a float (a start cube, a body type, a network size); among the candidates, the
+        ``k`` nearest on the float values (Euclidean; a leg scale, a drift), ties by index.
+        [MA]: same type and network size, then k-NN on ``leg_s`` (Walker-Climber); same start
+        cube (toy env v2).
+
+        :raises ValueError: naming ``params`` if no student is a candidate.
+        """
+        want = flatten_params(params)
+        numeric = sorted(key for key, v in want.items() if _is_float(v))
+        candidates, dists = [], []
+        for i, s in enumerate(self.students):
+            have = flatten_params(s.params)
+            if any(key not in have for key in want) or any(
+                have[key] != v for key, v in want.items() if key not in numeric
+            ) or any(not isinstance(have[key], int | float) or isinstance(have[key], bool) for key in numeric):
+                continue
+            candidates.append(i)
+            dists.append(math.sqrt(sum((float(have[key]) - float(want[key])) ** 2 for key in numeric)))
+        if not candidates:
+            raise ValueError(
+                f"no classroom student matches the student params {dict(params)!r} (flattened: {want}); "
+                f"the students have {[flatten_params(s.params) for s in self.students[:3]]}"
+                f"{' ...' if len(self) > 3 else ''}"
+            )
+        order = np.argsort(np.asarray(dists), kind="stable")[: min(k, len(candidates))]
+        return np.asarray(candidates, dtype=np.int64)[order]
+
+    def select_expert_by_params(self, params: Mapping[str, Any], k: int) -> int:
+        """Among :meth:`nearest_by_params`, the student whose final test vector has the
+        largest sum (ties: the nearest), as :meth:`select_expert`."""
+        neighbours = self.nearest_by_params(params, k)
         sums = np.array([self.students[i].final_test.sum() for i in neighbours])
         return int(neighbours[int(np.argmax(sums))])
 

@@ -36,8 +36,16 @@ def test_again_passes_the_checks_while_replaying(teacher, check):
     check(teacher)
 
 
+def _checked_ground_truth():
+    return AGAINTeacher(BOX, classroom=ROOM, expert_selection="ground_truth", student_params={"band": 0.4},
+                        pretest_episodes=300, fit_rate=100)  # fmt: skip
+
+
 @pytest.mark.slow
-@parametrize_with_checks([_checked(r, a) for r, a in (("R", False), ("T", True), ("T", False), ("P", True), ("P", False))])
+@parametrize_with_checks(
+    [_checked(r, a) for r, a in (("R", False), ("T", True), ("T", False), ("P", True), ("P", False))]
+    + [_checked_ground_truth()]
+)
 def test_again_variants_pass_the_checks(teacher, check):
     check(teacher)
 
@@ -288,6 +296,15 @@ def test_simulated_benchmark_end_to_end_small():
     assert "AGAIN / alp-gmm" in table_markdown(r)
 
 
+def test_simulated_benchmark_ground_truth_gives_each_new_student_an_expert_of_its_type():
+    from benchmarks.again import run_again_benchmark
+
+    r = run_again_benchmark(n_classroom=4, n_new=3, episodes=2000, pretest_episodes=1000, eval_every=1000,
+                            start_cubes=[0, 399], seed=1, again_params={"expert_selection": "ground_truth"})  # fmt: skip
+    assert len(r["experts"]) == 3
+    assert all(e.endswith(f"cube{t['start_cube']}") for e, t in zip(r["experts"], r["new_types"], strict=True))
+
+
 def test_simulated_benchmark_alp_params_reach_the_classroom_and_the_baseline(monkeypatch):
     import benchmarks.again as bench
 
@@ -328,3 +345,53 @@ def test_benchmark_welch_p_is_the_reports_test():
     assert welch_p(a, b) == pytest.approx(stats.ttest_ind(a, b, equal_var=False).pvalue)
     assert np.isnan(welch_p(a[:1], b))  # one seed
     assert np.isnan(welch_p(np.full(3, 2.0), np.full(3, 1.0)))  # no variance
+
+
+def _room_with_params(params):
+    room = Classroom.from_dict(_room(finals=(1.0, 3.0, 2.0)))
+    for student, p in zip(room.students, params, strict=True):
+        student.params = p
+    return room
+
+
+def test_ground_truth_neighbours_match_non_floats_and_are_nearest_on_floats():
+    room = _room_with_params([
+        {"env_kwargs": {"body": "walker", "drift": 0.02}, "nn": [64, 64]},
+        {"env_kwargs": {"body": "climber", "drift": 0.015}, "nn": [64, 64]},
+        {"env_kwargs": {"body": "walker", "drift": -0.01}, "nn": [64, 64]},
+    ])
+    walker = {"env_kwargs": {"body": "walker", "drift": 0.012}}
+    assert room.nearest_by_params(walker, k=5).tolist() == [0, 2]  # never the climber, nearest drift first
+    assert room.nearest_by_params(walker, k=1).tolist() == [0]
+    assert room.select_expert_by_params(walker, k=5) == 2  # the better final (2.0 > 1.0) of the two walkers
+    assert room.nearest_by_params({"nn": (64, 64)}, k=5).tolist() == [0, 1, 2]  # lists compare as tuples
+    assert room.nearest_by_params({"nn": [64, 64], "env_kwargs": {"body": "climber"}}, k=5).tolist() == [1]
+    with pytest.raises(ValueError, match="'body': 'swimmer'"):
+        room.nearest_by_params({"env_kwargs": {"body": "swimmer"}}, k=5)
+    with pytest.raises(ValueError, match="seed"):
+        room.nearest_by_params({"seed": 3}, k=5)  # a key no student has
+
+
+def test_ground_truth_expert_is_chosen_without_pretest_and_restores():
+    room = _room_with_params([{"start_cube": 7}, {"start_cube": 8}, {"start_cube": 7}]).to_dict()
+    t = AGAINTeacher(UNIT, seed=0, classroom=room, expert_selection="ground_truth",
+                     student_params={"start_cube": 7}, pretest_episodes=20, fit_rate=50)  # fmt: skip
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        assert not t.pretest_due() and t.internals()["again"]["expert"] is None
+        t.update(t.sample(), float(rng.random()))
+    t.sample()
+    assert t.internals()["again"]["expert"] == "s2"  # same cube as s0, better final (2.0 > 1.0); never s1
+    clone = AGAINTeacher.from_state_dict(UNIT, t.state_dict())
+    assert clone.internals()["again"] == t.internals()["again"]
+    assert np.array_equal([clone.sample() for _ in range(5)], [t.sample() for _ in range(5)])
+
+
+def test_ground_truth_needs_params_a_student_has():
+    room = _room_with_params([{"start_cube": 7}, {"start_cube": 8}, {"start_cube": 7}]).to_dict()
+    with pytest.raises(ValueError, match="needs student_params"):
+        AGAINTeacher(UNIT, classroom=room, expert_selection="ground_truth")
+    with pytest.raises(ValueError, match="AGAINTeacher: no classroom student matches .*'start_cube': 9"):
+        AGAINTeacher(UNIT, classroom=room, expert_selection="ground_truth", student_params={"start_cube": 9})
+    with pytest.raises(ValueError, match="student_params"):
+        AGAINTeacher(UNIT, classroom=room, expert_selection="ground_truth", student_params=[7])
