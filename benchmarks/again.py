@@ -22,7 +22,7 @@ from students.simulated.classroom_toy import ClassroomToyStudent
 from teachers.classroom import Classroom
 from teachers.registry import make as make_teacher
 
-__all__ = ["population", "run_again_benchmark", "run_toy_student", "summarize", "table_markdown", "welch_p"]
+__all__ = ["pooled_ratio", "population", "run_again_benchmark", "run_toy_student", "summarize", "table_markdown", "welch_p"]
 
 
 def population(
@@ -207,6 +207,48 @@ def summarize(curves: dict[str, list[list[float]]]) -> dict[str, Any]:
         p = welch_p(a, b)
         out[f"again_vs_{other}"] = {"ratio": float(a.mean() / b.mean()) if b.mean() > 0 else float("inf"), "welch_p": p}
     return out
+
+
+def pooled_ratio(results: dict[str, dict[str, Any]], target: float = 1.3) -> dict[str, Any]:
+    """AGAIN / ALP-GMM pooled over several benchmark runs (populations), at each run's budget.
+
+    Each run gives the log of its ratio of mean % mastered and that log's variance by the
+    delta method (``s_a² / (n_a m_a²) + s_b² / (n_b m_b²)``); the logs are pooled with
+    DerSimonian and Laird's random-effects weights (runs may differ beyond sampling noise:
+    other populations and settings).
+
+    :param results: run name → :func:`run_again_benchmark` result.
+    :param target: the ratio tested as the null hypothesis "the true ratio is at least
+        ``target``" (issue #16's 1.3).
+    :return: per run ``ratio`` and ``se_log``; pooled ``ratio``, its ``ci95``, ``tau2``
+        (between-run variance of the log ratio), Cochran's ``q``, and ``p_at_least_target``:
+        the one-sided p-value of that null (small: the true ratio is below ``target``).
+    """
+    from scipy import stats
+
+    logs, variances, runs = [], [], []
+    for name, r in results.items():
+        a = np.array([c[-1] for c in r["curves"]["again"]], dtype=np.float64)
+        b = np.array([c[-1] for c in r["curves"]["alp-gmm"]], dtype=np.float64)
+        if len(a) < 2 or len(b) < 2 or a.mean() <= 0 or b.mean() <= 0:
+            raise ValueError(f"run {name!r}: needs at least 2 students per teacher and positive means")
+        log_ratio = float(np.log(a.mean() / b.mean()))
+        var = a.var(ddof=1) / (len(a) * a.mean() ** 2) + b.var(ddof=1) / (len(b) * b.mean() ** 2)
+        logs.append(log_ratio)
+        variances.append(var)
+        runs.append({"run": name, "ratio": float(np.exp(log_ratio)), "se_log": float(np.sqrt(var))})
+    y, v = np.array(logs), np.array(variances)
+    w = 1.0 / v
+    q = float((w * (y - (w * y).sum() / w.sum()) ** 2).sum())
+    tau2 = max(0.0, (q - (len(y) - 1)) / (w.sum() - (w**2).sum() / w.sum())) if len(y) > 1 else 0.0
+    w = 1.0 / (v + tau2)
+    mu, se = float((w * y).sum() / w.sum()), float(np.sqrt(1.0 / w.sum()))
+    z = float(stats.norm.ppf(0.975))
+    return {
+        "runs": runs, "ratio": float(np.exp(mu)), "ci95": [float(np.exp(mu - z * se)), float(np.exp(mu + z * se))],
+        "tau2": tau2, "q": q, "k": len(y), "target": target,
+        "p_at_least_target": float(stats.norm.cdf((mu - np.log(target)) / se)),
+    }
 
 
 def table_markdown(result: dict[str, Any]) -> str:

@@ -395,3 +395,30 @@ def test_ground_truth_needs_params_a_student_has():
         AGAINTeacher(UNIT, classroom=room, expert_selection="ground_truth", student_params={"start_cube": 9})
     with pytest.raises(ValueError, match="student_params"):
         AGAINTeacher(UNIT, classroom=room, expert_selection="ground_truth", student_params=[7])
+
+
+def _result(again, alp):
+    return {"curves": {"again": [[0.0, x] for x in again], "alp-gmm": [[0.0, x] for x in alp]}}
+
+
+def test_pooled_ratio_is_dersimonian_laird_on_log_ratios():
+    from benchmarks.again import pooled_ratio
+
+    one = _result([12.0, 14.0, 13.0], [10.0, 11.0, 9.0])
+    a, b = np.array([12.0, 14.0, 13.0]), np.array([10.0, 11.0, 9.0])
+    var = a.var(ddof=1) / (3 * a.mean() ** 2) + b.var(ddof=1) / (3 * b.mean() ** 2)
+    single = pooled_ratio({"x": one})
+    assert single["ratio"] == pytest.approx(1.3) and single["tau2"] == 0.0
+    assert single["ci95"] == pytest.approx([1.3 * np.exp(-1.959964 * np.sqrt(var)), 1.3 * np.exp(1.959964 * np.sqrt(var))])
+    assert single["p_at_least_target"] == pytest.approx(0.5)  # the estimate is the target itself
+    twice = pooled_ratio({"x": one, "y": one}, target=1.0)
+    assert twice["ratio"] == pytest.approx(1.3) and twice["q"] == pytest.approx(0.0) and twice["tau2"] == 0.0
+    assert np.log(twice["ci95"][1] / twice["ratio"]) == pytest.approx(np.log(single["ci95"][1] / 1.3) / np.sqrt(2))
+    assert twice["p_at_least_target"] > 0.999  # far above 1.0
+    # two runs far apart beyond their noise: between-run variance, a wider interval than fixed effects
+    apart = pooled_ratio({"lo": _result([10.0, 10.5, 9.5], [10.0, 10.5, 9.5]), "hi": _result([20.0, 20.5, 19.5], [10.0, 10.5, 9.5])})
+    assert apart["tau2"] > 0 and 1.0 < apart["ratio"] < 2.0
+    se_fixed = np.sqrt(1.0 / sum(1.0 / r["se_log"] ** 2 for r in apart["runs"]))
+    assert np.log(apart["ci95"][1] / apart["ratio"]) > 3 * 1.959964 * se_fixed
+    with pytest.raises(ValueError, match="'z'"):
+        pooled_ratio({"z": _result([1.0], [1.0])})

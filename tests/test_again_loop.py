@@ -125,6 +125,11 @@ def test_docs_commands_build_a_classroom_and_train_with_it(tmp_path):
     run([*words, *small, "--run-dir", "runs/new", "--teacher-params", "fit_rate=20", "--teacher-params", "pretest_episodes=20"], tmp_path)
     record = json.loads((tmp_path / "runs" / "new" / PRETEST_FILE).read_text())
     assert record["teacher"]["expert"] in ("drift0.02_s0", "drift-0.02_s0")
+    # ground truth: no pre-test; the classroom student of the nearest drift (0.02 for 0.015)
+    words = doc_command(page, "python scripts/train.py --teacher again --env-kwargs drift=0.015")
+    run([*words, *small, "--run-dir", "runs/gt", "--teacher-params", "fit_rate=20", "--teacher-params", "pretest_episodes=20"], tmp_path)
+    assert not (tmp_path / "runs" / "gt" / PRETEST_FILE).exists()
+    assert read_jsonl(tmp_path / "runs" / "gt" / "teacher.jsonl")[-1]["internals"]["again"]["expert"] == "drift0.02_s0"
 
 
 def test_a_relative_classroom_path_is_recorded_absolute_and_resumes_elsewhere(classroom_runs, tmp_path, monkeypatch):
