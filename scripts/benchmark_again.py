@@ -21,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout: benchmarks/
 
 from benchmarks.again import run_again_benchmark, table_markdown, welch_p  # noqa: E402
+from students.config import parse_overrides  # noqa: E402
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--alp-random-ratio", type=float, default=None,
         help="ALP-GMM's uniform share for the classroom and the ALP-GMM baseline (default: its "
         "default, 0.2; [MA]'s toy runs: 0.1)",
+    )
+    p.add_argument(
+        "--again-params", action="append", default=None, metavar="K=V",
+        help="any other AGAIN parameter, e.g. r_patience=1000 (repeatable; the value is YAML)",
     )
     p.add_argument("--quick", action="store_true", help="a smoke run: 4 classroom students, 2 new, 20k episodes")
     p.add_argument("--out", required=True, help="output path without extension")
@@ -122,13 +127,21 @@ trained under AGAIN ({c['again_params']}), ALP-GMM (as the classroom's) and Rand
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        again_params = {"replay": args.replay, "expert_selection": args.expert_selection,
+                        **parse_overrides(args.again_params, "--again-params")}  # fmt: skip
+    except ValueError as err:
+        parser.error(str(err))
     if args.quick:
         args.n_classroom, args.n_new, args.episodes, args.pretest_episodes, args.eval_every = 4, 2, 20_000, 5_000, 5_000
     t0 = time.time()
     result = run_again_benchmark(
         args.n_classroom, args.n_new, args.episodes, args.pretest_episodes, args.eval_every, args.seed,
-        args.start_cubes, {"replay": args.replay, "expert_selection": args.expert_selection}, log=lambda m: print(m, flush=True), n_types=args.n_types,
+        args.start_cubes,
+        again_params,
+        log=lambda m: print(m, flush=True), n_types=args.n_types,
         alp_params=None if args.alp_random_ratio is None else {"random_task_ratio": args.alp_random_ratio},
     )
     result["wall_seconds"] = time.time() - t0

@@ -77,6 +77,12 @@ class AGAINTeacher(ALPGMMTeacher):
        replaced by their mean (0 if none), so niches the student no longer progresses on
        fade and ALP-GMM takes over.
 
+    **Not in [MA]: giving up a replay.** With a wrong expert (another body's, chosen because
+    a slow starter's KC vector is near every other slow starter's), R can wait forever on
+    niches the student cannot learn. With ``r_patience``, R that has stayed on one mixture
+    for that many episodes jumps to the last mixture, so the hand-over starts: niches where
+    the student shows no progress fade and ALP-GMM takes over. Default off, as [MA].
+
     Not implemented from [MA]: IN-R alone switching to ALP-GMM 250 episodes after its last
     mixture (``stop_R`` without ALP-GMM), re-initialising the student after the pre-test
     (``-rap``) and classroom subsampling (``-cp``).
@@ -127,6 +133,8 @@ class AGAINTeacher(ALPGMMTeacher):
     :param tol_ratio: R-replay tolerance on the reference reward. Default 1.0 ([MA]).
     :param in_end_random_ratio: uniform share once the last IN mixture is reached. Default
         ``None``: ``random_task_ratio`` ([MA] again.py ``in_end_rnd``).
+    :param r_patience: R-replay with ALP-GMM only: episodes on one IN mixture after which R
+        gives up and starts the hand-over (see above). Default ``None``: never ([MA]).
     """
 
     uses_pretest: ClassVar[bool] = True
@@ -142,14 +150,17 @@ class AGAINTeacher(ALPGMMTeacher):
         "r_list_len": [Interval(Integral, 1, None)],
         "tol_ratio": [Interval(Real, 0, None)],
         "in_end_random_ratio": [None, Interval(Real, 0, 1)],
+        "r_patience": [None, Interval(Integral, 1, None)],
     }
     path_params: ClassVar[tuple[str, ...]] = ("classroom",)
-    state_version: ClassVar[int] = 1
+    state_version: ClassVar[int] = 2
     _state_fields: ClassVar[dict[str, StateField]] = {
         "_expert": Int(low=-1),  # classroom index of the expert; -1 before the pre-test
         "_pretest_scores": Optional(Array("f", (lambda t: len(t._classroom.pretest_tasks) if t._classroom is not None else 0,))),
         "_pretest_episode": Int(low=-1),
         "_in_index": Int(low=0),  # current IN mixture (R and T)
+        "_entered_at": Int(low=0),  # episode at which the current IN mixture was entered
+        "_gave_up_at": Int(low=-1),  # episode at which R gave up (r_patience), -1 if it did not
         # R: the latest rewards of IN tasks, oldest first, in the last _n_rewards slots.
         "_reward_list": Array("f", ("r_list_len",)),
         "_n_rewards": Int(low=0, high="r_list_len"),
@@ -187,6 +198,7 @@ class AGAINTeacher(ALPGMMTeacher):
         tol_ratio: float = 1.0,
         in_end_random_ratio: float | None = None,
         student_params: Mapping[str, Any] | None = None,
+        r_patience: int | None = None,
     ) -> None:
         super().__init__(
             task_space, seed, reward_range, fit_rate, potential_ks, criterion, random_task_ratio,
@@ -203,6 +215,7 @@ class AGAINTeacher(ALPGMMTeacher):
         self.tol_ratio = float(tol_ratio)
         self.in_end_random_ratio = in_end_random_ratio
         self.student_params = student_params
+        self.r_patience = r_patience
         self._classroom = self._load_classroom(classroom)
         if expert_selection == "ground_truth" and self._classroom is not None:
             if student_params is None:
@@ -215,6 +228,8 @@ class AGAINTeacher(ALPGMMTeacher):
         self._pretest_scores: np.ndarray | None = None
         self._pretest_episode = -1
         self._in_index = 0
+        self._entered_at = 0
+        self._gave_up_at = -1
         self._reward_list = np.zeros(self.r_list_len)
         self._n_rewards = 0
         self._handover_lp: np.ndarray | None = None
@@ -276,6 +291,7 @@ class AGAINTeacher(ALPGMMTeacher):
         self._expert = int(expert)
         self._niches = self._classroom.progress_niches(self._expert, self.alp_threshold)
         self._in_index = min(self.n_updates // T_PERIOD, self._last) if self.replay == "T" else 0
+        self._entered_at = self.n_updates
         self._mix = None
         self._maybe_start_handover()
 
@@ -420,6 +436,9 @@ class AGAINTeacher(ALPGMMTeacher):
                     and self._reward_list.mean() >= self._niches[self._in_index].reference_reward * self.tol_ratio
                 ):
                     self._advance(self._in_index + 1)
+                elif self.r_patience is not None and self.use_alp_gmm and self.n_updates + 1 - self._entered_at >= self.r_patience:
+                    self._gave_up_at = self.n_updates + 1
+                    self._advance(self._last)
             elif self.replay == "T":
                 self._advance(min((self.n_updates + 1) // T_PERIOD, self._last))
         super()._update(task, score)  # ALP-GMM trains on every episode ([MA] use_alpgmm)
@@ -427,6 +446,7 @@ class AGAINTeacher(ALPGMMTeacher):
     def _advance(self, index: int) -> None:
         if index != self._in_index:
             self._in_index = index
+            self._entered_at = self.n_updates + 1
             self._reward_list[:] = 0.0
             self._n_rewards = 0
             self._mix = None
@@ -487,11 +507,13 @@ class AGAINTeacher(ALPGMMTeacher):
         """``{"gmm": ..., "again": ...}``: the mixture tasks are drawn from (raw units; the
         combined IN + ALP-GMM one once replaying, ALP-GMM's before), and AGAIN's phase:
         ``expert`` (classroom id or ``None``), ``in_index``, ``n_in`` (IN mixtures),
-        ``handed_over`` and ``pretest_episode``."""
+        ``handed_over``, ``pretest_episode`` and ``gave_up_at`` (-1 unless ``r_patience``
+        ended the replay)."""
         again = {
             "expert": self._classroom.students[self._expert].id if self._expert >= 0 else None,
             "in_index": int(self._in_index), "n_in": len(self._niches),
             "handed_over": self._handover_lp is not None, "pretest_episode": int(self._pretest_episode),
+            "gave_up_at": int(self._gave_up_at),
         }
         if not self._replaying:
             return {**super().internals(), "again": again}

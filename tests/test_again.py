@@ -44,7 +44,7 @@ def _checked_ground_truth():
 @pytest.mark.slow
 @parametrize_with_checks(
     [_checked(r, a) for r, a in (("R", False), ("T", True), ("T", False), ("P", True), ("P", False))]
-    + [_checked_ground_truth()]
+    + [_checked_ground_truth(), AGAINTeacher(BOX, classroom=ROOM, expert_selection="random", pretest_episodes=100, fit_rate=100, r_patience=40)]
 )
 def test_again_variants_pass_the_checks(teacher, check):
     check(teacher)
@@ -422,3 +422,24 @@ def test_pooled_ratio_is_dersimonian_laird_on_log_ratios():
     assert np.log(apart["ci95"][1] / apart["ratio"]) > 3 * 1.959964 * se_fixed
     with pytest.raises(ValueError, match="'z'"):
         pooled_ratio({"z": _result([1.0], [1.0])})
+
+
+def test_r_patience_gives_up_a_replay_that_never_reaches_the_reference():
+    t = _replaying("R", r_list_len=10, r_patience=30)
+    assert t.internals()["again"]["gave_up_at"] == -1
+    for _ in range(10):  # reaches the reference (0.3) on the 10th: next mixture, the patience restarts
+        t.update(_niche_task(t), 0.1 if t.n_updates < 5 else 0.9)
+    assert t._in_index == 1 and t._entered_at == 10
+    for _ in range(29):  # stuck below the reference: 29 episodes on mixture 1 (it counts from 10)
+        t.update(_niche_task(t), 0.0)
+    assert t._in_index == 1 and not t.internals()["again"]["handed_over"] and t.n_updates == 39
+    t.update(_niche_task(t), 0.0)  # 30 episodes on mixture 1 at most: give up, start the hand-over
+    again = t.internals()["again"]
+    assert t._in_index == t._last == 3 and again["handed_over"] and again["gave_up_at"] == 40
+    u = AGAINTeacher.from_state_dict(UNIT, t.state_dict())
+    assert u.internals()["again"] == again and u._entered_at == 40
+    # [MA] by default: never gives up
+    t = _replaying("R", r_list_len=10)
+    for _ in range(500):
+        t.update(_niche_task(t), 0.0)
+    assert t._in_index == 0 and t.internals()["again"]["gave_up_at"] == -1
