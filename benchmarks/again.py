@@ -159,7 +159,7 @@ def run_again_benchmark(
     params = {"pretest_episodes": pretest_episodes, **(again_params or {})}
     room_dict = room.to_dict()
     curves: dict[str, list[list[float]]] = {"again": [], "alp-gmm": [], "random": []}
-    experts = []
+    experts, phases = [], []
     episodes_axis: list[int] = []
     for j, t in enumerate(new_types):
         for name in curves:
@@ -173,7 +173,8 @@ def run_again_benchmark(
             curves[name].append(res["mastered_pct"])
             episodes_axis = res["episodes"]
             if name == "again":
-                experts.append(teacher.internals()["again"]["expert"])
+                phases.append(teacher.internals()["again"])
+                experts.append(phases[-1]["expert"])
             if log is not None:
                 log(f"new {j + 1}/{n_new} cube {t['start_cube']} {name}: {res['mastered_pct'][-1]:.1f}% "
                     f"({res['seconds']:.1f}s)")  # fmt: skip
@@ -184,7 +185,7 @@ def run_again_benchmark(
             "alp_params": dict(alp_params or {}),
         },
         "classroom": {"types": types, "kept": len(room), "final_mastered_pct": finals},
-        "new_types": new_types, "experts": experts, "episodes": episodes_axis, "curves": curves,
+        "new_types": new_types, "experts": experts, "again_phases": phases, "episodes": episodes_axis, "curves": curves,
         "summary": summarize(curves),
     }
 

@@ -303,6 +303,7 @@ def test_simulated_benchmark_ground_truth_gives_each_new_student_an_expert_of_it
                             start_cubes=[0, 399], seed=1, again_params={"expert_selection": "ground_truth"})  # fmt: skip
     assert len(r["experts"]) == 3
     assert all(e.endswith(f"cube{t['start_cube']}") for e, t in zip(r["experts"], r["new_types"], strict=True))
+    assert [p["expert"] for p in r["again_phases"]] == r["experts"] and all(p["gave_up_at"] == -1 for p in r["again_phases"])
 
 
 def test_simulated_benchmark_alp_params_reach_the_classroom_and_the_baseline(monkeypatch):

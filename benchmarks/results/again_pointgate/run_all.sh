@@ -26,6 +26,10 @@ for d in 0.015 -0.015; do
     train "$ROOT/new/again-pt750_drift${d}_s$s" --teacher again \
       --teacher-params "{reward_range: [0, 25], classroom: $ROOT/classroom.json, pretest_episodes: 750, k: 3}" \
       --env-kwargs "drift=$d" --seed "$s"
+    # [MA]'s -gt: the expert among the classroom students of the nearest drifts, no pre-test
+    train "$ROOT/new/again-gt-pt750_drift${d}_s$s" --teacher again \
+      --teacher-params "{reward_range: [0, 25], classroom: $ROOT/classroom.json, pretest_episodes: 750, k: 3, expert_selection: ground_truth, student_params: {env_kwargs: {drift: $d}}}" \
+      --env-kwargs "drift=$d" --seed "$s"
     if [ "$s" -le 3 ]; then
       train "$ROOT/new/again_drift${d}_s$s" --teacher again \
         --teacher-params "{reward_range: [0, 25], classroom: $ROOT/classroom.json, pretest_episodes: 250, k: 3}" \
