@@ -133,7 +133,7 @@ class AGAINTeacher(ALPGMMTeacher):
     :param tol_ratio: R-replay tolerance on the reference reward. Default 1.0 ([MA]).
     :param in_end_random_ratio: uniform share once the last IN mixture is reached. Default
         ``None``: ``random_task_ratio`` ([MA] again.py ``in_end_rnd``).
-    :param r_patience: R-replay with ALP-GMM only: episodes on one IN mixture after which R
+    :param r_patience: R-replay with ALP-GMM only (refused otherwise): episodes on one IN mixture after which R
         gives up and starts the hand-over (see above). Default ``None``: never ([MA]).
     """
 
@@ -217,6 +217,11 @@ class AGAINTeacher(ALPGMMTeacher):
         self.student_params = student_params
         self.r_patience = r_patience
         self._classroom = self._load_classroom(classroom)
+        if r_patience is not None and (replay != "R" or not use_alp_gmm):
+            raise ValueError(
+                f"AGAINTeacher: r_patience={r_patience!r} applies to R-replay with ALP-GMM only "
+                f"(replay={replay!r}, use_alp_gmm={use_alp_gmm!r}); leave it None"
+            )
         if expert_selection == "ground_truth" and self._classroom is not None:
             if student_params is None:
                 raise ValueError("AGAINTeacher: expert_selection='ground_truth' needs student_params (the new student's)")
@@ -436,7 +441,7 @@ class AGAINTeacher(ALPGMMTeacher):
                     and self._reward_list.mean() >= self._niches[self._in_index].reference_reward * self.tol_ratio
                 ):
                     self._advance(self._in_index + 1)
-                elif self.r_patience is not None and self.use_alp_gmm and self.n_updates + 1 - self._entered_at >= self.r_patience:
+                elif self.r_patience is not None and self.n_updates + 1 - self._entered_at >= self.r_patience:
                     self._gave_up_at = self.n_updates + 1
                     self._advance(self._last)
             elif self.replay == "T":

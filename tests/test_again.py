@@ -439,6 +439,9 @@ def test_r_patience_gives_up_a_replay_that_never_reaches_the_reference():
     assert t._in_index == t._last == 3 and again["handed_over"] and again["gave_up_at"] == 40
     u = AGAINTeacher.from_state_dict(UNIT, t.state_dict())
     assert u.internals()["again"] == again and u._entered_at == 40
+    for bad in ({"replay": "T"}, {"replay": "P"}, {"use_alp_gmm": False}):
+        with pytest.raises(ValueError, match="r_patience=50 applies to R-replay with ALP-GMM only"):
+            AGAINTeacher(UNIT, classroom=_room(), r_patience=50, **bad)
     # [MA] by default: never gives up
     t = _replaying("R", r_list_len=10)
     for _ in range(500):
