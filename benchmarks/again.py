@@ -162,11 +162,11 @@ def run_again_benchmark(
     experts, phases = [], []
     episodes_axis: list[int] = []
     for j, t in enumerate(new_types):
+        again = {"classroom": room_dict, **params}
+        if again.get("expert_selection") == "ground_truth":
+            again["student_params"] = t  # [MA] -gt: the new student's type (its start cube)
         for name in curves:
             teacher_seed = seed + 1000 + j
-            again = {"classroom": room_dict, **params}
-            if again.get("expert_selection") == "ground_truth":
-                again["student_params"] = t  # [MA] -gt: the new student's type (its start cube)
             extra = {"again": again, "alp-gmm": dict(alp_params or {}), "random": {}}[name]
             teacher = make_teacher(name, ClassroomToyStudent.task_space, seed=teacher_seed, **extra)
             res = run_toy_student(teacher, ClassroomToyStudent(**t), episodes, eval_every)

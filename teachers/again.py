@@ -133,8 +133,9 @@ class AGAINTeacher(ALPGMMTeacher):
     :param tol_ratio: R-replay tolerance on the reference reward. Default 1.0 ([MA]).
     :param in_end_random_ratio: uniform share once the last IN mixture is reached. Default
         ``None``: ``random_task_ratio`` ([MA] again.py ``in_end_rnd``).
-    :param r_patience: R-replay with ALP-GMM only (refused otherwise): episodes on one IN mixture after which R
-        gives up and starts the hand-over (see above). Default ``None``: never ([MA]).
+    :param r_patience: R-replay with ALP-GMM only (refused otherwise): episodes on one IN
+        mixture after which R gives up and starts the hand-over (see above). Default
+        ``None``: never ([MA]).
     """
 
     uses_pretest: ClassVar[bool] = True

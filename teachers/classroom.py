@@ -77,10 +77,6 @@ def _array(value: Any, ndim: int, what: str) -> np.ndarray:
     return arr
 
 
-def _is_float(value: Any) -> bool:
-    return isinstance(value, float | np.floating)
-
-
 def flatten_params(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested dicts as one level of dotted keys: ``{"a": {"b": 1}}`` → ``{"a.b": 1}``; lists
     become tuples (comparable), numpy scalars Python numbers."""
@@ -419,7 +415,10 @@ class Classroom:
     def select_expert(self, kc: np.ndarray, episode: int, k: int) -> int:
         """[MA] ``get_k_experts``: among the ``k`` nearest students by KC vector, the one whose
         final test vector has the largest sum (ties: the nearest)."""
-        neighbours = self.nearest(kc, episode, k)
+        return self._best_final(self.nearest(kc, episode, k))
+
+    def _best_final(self, neighbours: np.ndarray) -> int:
+        """The neighbour whose final test vector has the largest sum (ties: the first)."""
         sums = np.array([self.students[i].final_test.sum() for i in neighbours])
         return int(neighbours[int(np.argmax(sums))])
 
@@ -438,7 +437,7 @@ class Classroom:
         :raises ValueError: naming ``params`` if no student is a candidate.
         """
         want = flatten_params(params)
-        numeric = sorted(key for key, v in want.items() if _is_float(v))
+        numeric = sorted(key for key, v in want.items() if isinstance(v, float))  # numpy scalars: flattened
         candidates, dists = [], []
         for i, s in enumerate(self.students):
             have = flatten_params(s.params)
@@ -460,9 +459,7 @@ class Classroom:
     def select_expert_by_params(self, params: Mapping[str, Any], k: int) -> int:
         """Among :meth:`nearest_by_params`, the student whose final test vector has the
         largest sum (ties: the nearest), as :meth:`select_expert`."""
-        neighbours = self.nearest_by_params(params, k)
-        sums = np.array([self.students[i].final_test.sum() for i in neighbours])
-        return int(neighbours[int(np.argmax(sums))])
+        return self._best_final(self.nearest_by_params(params, k))
 
     def progress_niches(self, index: int, alp_threshold: float = 0.2) -> list[ProgressNiche]:
         """[MA] ``load_expert_trajectory``: the expert's GMMs with only their Gaussians of mean
