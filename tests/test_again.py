@@ -296,11 +296,17 @@ def test_simulated_benchmark_end_to_end_small():
     assert "AGAIN / alp-gmm" in table_markdown(r)
 
 
-def test_simulated_benchmark_ground_truth_gives_each_new_student_an_expert_of_its_type():
-    from benchmarks.again import run_again_benchmark
+def test_simulated_benchmark_ground_truth_gives_each_new_student_an_expert_of_its_type(monkeypatch):
+    import benchmarks.again as bench
 
-    r = run_again_benchmark(n_classroom=4, n_new=3, episodes=2000, pretest_episodes=1000, eval_every=1000,
-                            start_cubes=[0, 399], seed=1, again_params={"expert_selection": "ground_truth"})  # fmt: skip
+    made = []
+    real_make = bench.make_teacher
+    monkeypatch.setattr(bench, "make_teacher", lambda name, *a, **kw: made.append((name, kw)) or real_make(name, *a, **kw))
+    r = bench.run_again_benchmark(n_classroom=4, n_new=3, episodes=2000, pretest_episodes=1000, eval_every=1000,
+                                  start_cubes=[0, 399], seed=1, again_params={"expert_selection": "ground_truth"})  # fmt: skip
+    # each AGAIN teacher was given its own new student's type, and never ran a pre-test
+    assert [kw["student_params"] for name, kw in made if name == "again"] == r["new_types"]
+    assert all(p["pretest_episode"] == -1 for p in r["again_phases"])
     assert len(r["experts"]) == 3
     assert all(e.endswith(f"cube{t['start_cube']}") for e, t in zip(r["experts"], r["new_types"], strict=True))
     assert [p["expert"] for p in r["again_phases"]] == r["experts"] and all(p["gave_up_at"] == -1 for p in r["again_phases"])
