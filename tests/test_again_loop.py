@@ -130,6 +130,11 @@ def test_docs_commands_build_a_classroom_and_train_with_it(tmp_path):
     run([*words, *small, "--run-dir", "runs/gt", "--teacher-params", "fit_rate=20", "--teacher-params", "pretest_episodes=20"], tmp_path)
     assert not (tmp_path / "runs" / "gt" / PRETEST_FILE).exists()
     assert read_jsonl(tmp_path / "runs" / "gt" / "teacher.jsonl")[-1]["internals"]["again"]["expert"] == "drift0.02_s0"
+    # r_patience: the documented command runs, and the run records the setting
+    words = doc_command(page, "python scripts/train.py --teacher again --teacher-params classroom=classroom.json --teacher-params pretest_episodes=250 --teacher-params r_patience")
+    run([*words, *small, "--run-dir", "runs/patience", "--teacher-params", "fit_rate=20", "--teacher-params", "pretest_episodes=20"], tmp_path)
+    assert yaml.safe_load((tmp_path / "runs" / "patience" / "config.yaml").read_text())["teacher_params"]["r_patience"] == 1000
+    assert "gave_up_at" in read_jsonl(tmp_path / "runs" / "patience" / "teacher.jsonl")[-1]["internals"]["again"]
 
 
 def test_a_relative_classroom_path_is_recorded_absolute_and_resumes_elsewhere(classroom_runs, tmp_path, monkeypatch):
